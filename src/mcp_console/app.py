@@ -1,0 +1,49 @@
+"""The API application factory."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from mcp_console import __version__
+from mcp_console.core.handlers import install_error_handlers
+from mcp_console.core.keys import KeyManager
+from mcp_console.core.lifespan import lifespan
+from mcp_console.core.middleware import RequestLogMiddleware
+from mcp_console.core.settings import Settings
+from mcp_console.health.api import router as health_router
+
+SENSITIVE_MARK = "x-sensitive"
+
+
+def sensitive_route_patterns(app: FastAPI) -> list[re.Pattern[str]]:
+    """Routes declared with `openapi_extra={"x-sensitive": True}` never have bodies logged."""
+    return [
+        route.path_regex
+        for route in app.routes
+        if isinstance(route, APIRoute) and (route.openapi_extra or {}).get(SENSITIVE_MARK)
+    ]
+
+
+def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
+    app = FastAPI(title="MCP Gateway Console API", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.keys = keys
+    install_error_handlers(app)
+    app.include_router(health_router)
+    patterns = sensitive_route_patterns(app)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-CSRF-Token"],
+        )
+    app.add_middleware(
+        RequestLogMiddleware, log_body=settings.log_request_body, sensitive_routes=lambda: patterns
+    )
+    return app

@@ -1,0 +1,159 @@
+"""`mcp-console` entry points: run, api, worker, web, keygen, migrate, rotate-keys, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from mcp_console.core.keys import KeyConfigError, KeyManager, generate_key
+from mcp_console.core.logging import configure_logging, secret_registry
+from mcp_console.core.settings import Settings
+
+EXIT_CONFIG_ERROR = 2
+
+
+class ConfigExitError(Exception):
+    """Configuration is unusable; the message is safe to print (never contains a key)."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in err["loc"]).upper() for err in exc.errors())
+        raise ConfigExitError(f"invalid setting(s): {fields}; see docs/CONFIGURATION.md") from None
+
+
+def load_keys(settings: Settings) -> KeyManager:
+    try:
+        return KeyManager.from_settings(settings, secret_registry)
+    except KeyConfigError as exc:
+        raise ConfigExitError(str(exc)) from None
+
+
+def _configure(settings: Settings) -> None:
+    configure_logging(settings.log_level, json_output=settings.is_production)
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mcp_console.app import create_app
+
+    settings = load_settings()
+    keys = load_keys(settings)
+    _configure(settings)
+    uvicorn.run(create_app(settings, keys), host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mcp_console.web.app import create_web_app
+
+    settings = load_settings()
+    _configure(settings)
+    uvicorn.run(create_web_app(settings), host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from mcp_console.jobs.worker import build_worker
+
+    settings = load_settings()
+    keys = load_keys(settings)
+    _configure(settings)
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    build_worker(settings, keys, burst=args.burst).run()
+    return 0
+
+
+def cmd_keygen(_args: argparse.Namespace) -> int:
+    print(generate_key())
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from mcp_console.core.migrate import upgrade_to_head
+
+    settings = load_settings()
+    _configure(settings)
+    upgrade_to_head(settings.database_url)
+    print("database is at the latest migration")
+    return 0
+
+
+def cmd_rotate_keys(_args: argparse.Namespace) -> int:
+    from mcp_console.core.db import Database
+    from mcp_console.credentials.service import CredentialService
+
+    settings = load_settings()
+    keys = load_keys(settings)
+    _configure(settings)
+
+    async def rotate() -> int:
+        database = Database(settings.database_url)
+        try:
+            return await CredentialService(database, keys).rotate_all()
+        finally:
+            await database.close()
+
+    print(f"re-encrypted {asyncio.run(rotate())} stored value(s) with the first key")
+    return 0
+
+
+def cmd_doctor(_args: argparse.Namespace) -> int:
+    from mcp_console.doctor import run_doctor
+
+    return run_doctor(load_settings())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mcp_console.supervisor import run_all
+
+    settings = load_settings()
+    load_keys(settings)
+    _configure(settings)
+    return run_all(settings, args.host, args.api_port, args.web_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mcp-console", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands: list[tuple[str, Callable[[argparse.Namespace], int], str]] = [
+        ("run", cmd_run, "run api, worker and web together (local use)"),
+        ("api", cmd_api, "serve the REST API"),
+        ("worker", cmd_worker, "run the background job worker"),
+        ("web", cmd_web, "serve the web UI"),
+        ("keygen", cmd_keygen, "print a fresh encryption key"),
+        ("migrate", cmd_migrate, "apply database migrations"),
+        ("rotate-keys", cmd_rotate_keys, "re-encrypt stored values with the first key"),
+        ("doctor", cmd_doctor, "check configuration and dependencies"),
+    ]
+    parsers = {}
+    for name, handler, help_text in commands:
+        parsers[name] = sub.add_parser(name, help=help_text)
+        parsers[name].set_defaults(handler=handler)
+    for name, port in (("api", 8000), ("web", 3000)):
+        parsers[name].add_argument("--host", default="127.0.0.1")
+        parsers[name].add_argument("--port", type=int, default=port)
+    parsers["run"].add_argument("--host", default="127.0.0.1")
+    parsers["run"].add_argument("--api-port", type=int, default=8000)
+    parsers["run"].add_argument("--web-port", type=int, default=3000)
+    parsers["worker"].add_argument("--burst", action="store_true", help="exit when queue is empty")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except ConfigExitError as exc:
+        print(f"mcp-console: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    return result

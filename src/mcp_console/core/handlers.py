@@ -1,0 +1,96 @@
+"""Maps every error to the one JSON shape `{"error": {code, message, hint, request_id}}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from mcp_console.core.errors import AppError
+from mcp_console.core.logging import request_id_var
+
+logger = logging.getLogger("mcp_console.errors")
+
+_HTTP_CODES = {
+    404: ("NOT_FOUND", "No such route.", "Check the path against docs/API.md."),
+    405: ("METHOD_NOT_ALLOWED", "This method is not allowed here.", "See docs/API.md."),
+}
+
+
+def error_body(
+    code: str, message: str, hint: str | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {
+        "code": code,
+        "message": message,
+        "hint": hint,
+        "request_id": request_id_var.get(),
+    }
+    if extra:
+        error.update(extra)
+    return {"error": error}
+
+
+async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.hint, exc.details),
+        status_code=exc.status,
+        headers=exc.headers,
+    )
+
+
+def validation_details(errors: Any) -> list[dict[str, Any]]:
+    """Field locations and messages only: the offending input may be a secret, so it is dropped."""
+    return [
+        {"field": ".".join(str(part) for part in err.get("loc", ())), "message": err.get("msg", "")}
+        for err in errors
+    ]
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = validation_details(exc.errors())
+    fields = ", ".join(detail["field"] for detail in details)
+    return JSONResponse(
+        error_body(
+            "VALIDATION_ERROR",
+            f"The request is invalid: {fields}.",
+            "Fix the listed fields and send the request again.",
+            {"fields": details},
+        ),
+        status_code=422,
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code, message, hint = _HTTP_CODES.get(
+        exc.status_code, ("HTTP_ERROR", "The request could not be served.", None)
+    )
+    return JSONResponse(
+        error_body(code, message, hint), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error", exc_info=(type(exc), exc, exc.__traceback__))
+    return JSONResponse(
+        error_body(
+            "INTERNAL_ERROR",
+            "Something went wrong on our side.",
+            "Retry; if it persists, give the request_id to the operator.",
+        ),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,135 @@
+"""Encryption keys: strict validation at start-up, rotation through MultiFernet.
+
+The product never generates or stores a key by itself; `mcp-console keygen` only prints one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from mcp_console.core.logging import SecretRegistry
+from mcp_console.core.settings import Settings
+
+KEYGEN_HINT = "generate one with `mcp-console keygen`"
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}=")
+_SELF_TEST_PLAINTEXT = b"mcp-console key self-test"
+
+
+class KeyConfigError(Exception):
+    """A missing or malformed key. The message names the variable, never the value."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable} {problem}; {KEYGEN_HINT}")
+        self.variable = variable
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted with any configured key."""
+
+
+def _check_one_key(variable: str, position: int, key: str) -> bytes:
+    label = f"key #{position}"
+    if len(key) != 44:
+        raise KeyConfigError(variable, f"is invalid: {label} is {len(key)} characters, expected 44")
+    if not _KEY_SHAPE.fullmatch(key):
+        raise KeyConfigError(
+            variable, f"is invalid: {label} is not url-safe base64 (A-Z a-z 0-9 - _ and a final =)"
+        )
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, ValueError):
+        raise KeyConfigError(variable, f"is invalid: {label} does not decode") from None
+    if len(raw) != 32 or base64.urlsafe_b64encode(raw).decode("ascii") != key:
+        raise KeyConfigError(variable, f"is invalid: {label} does not decode to exactly 32 bytes")
+    return key.encode("ascii")
+
+
+def parse_key_list(variable: str, value: str | None) -> list[bytes]:
+    """Parse a comma-separated key list: first key encrypts, every key decrypts."""
+    if value is None:
+        raise KeyConfigError(variable, "is not set")
+    parts = [part.strip() for part in value.split(",")]
+    if not any(parts):
+        raise KeyConfigError(variable, "is empty")
+    if any(not part for part in parts):
+        raise KeyConfigError(variable, "is invalid: it contains an empty entry between commas")
+    keys = [_check_one_key(variable, index, part) for index, part in enumerate(parts, start=1)]
+    if len(set(keys)) != len(keys):
+        raise KeyConfigError(variable, "is invalid: the same key is listed twice")
+    return keys
+
+
+class KeyRing:
+    """The keys of one purpose; encrypts with the first key, decrypts with any."""
+
+    def __init__(self, variable: str, keys: list[bytes], registry: SecretRegistry) -> None:
+        self.variable = variable
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+        self._registry = registry
+        self._self_test()
+
+    def _self_test(self) -> None:
+        token = self._fernet.encrypt(_SELF_TEST_PLAINTEXT)
+        if self._fernet.decrypt(token) != _SELF_TEST_PLAINTEXT:  # pragma: no cover - defensive
+            raise KeyConfigError(self.variable, "failed the encrypt/decrypt self-test")
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        """Decrypt and register the value with the log redactor, since it is now in memory."""
+        try:
+            value = self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError):
+            raise DecryptionError(f"value cannot be decrypted with {self.variable}") from None
+        self._registry.register(value)
+        return value
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt a stored token under the first (newest) key."""
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        except (InvalidToken, ValueError):
+            raise DecryptionError(f"value cannot be decrypted with {self.variable}") from None
+
+
+@dataclass(frozen=True)
+class KeyManager:
+    """Both key rings the console needs; built once at start-up and handed to services."""
+
+    credential: KeyRing
+    oauth: KeyRing
+
+    @classmethod
+    def from_settings(cls, settings: Settings, registry: SecretRegistry) -> KeyManager:
+        credential = settings.credential_encryption_key
+        oauth = settings.oauth_token_encryption_key
+        return cls(
+            credential=KeyRing(
+                "CREDENTIAL_ENCRYPTION_KEY",
+                parse_key_list(
+                    "CREDENTIAL_ENCRYPTION_KEY",
+                    credential.get_secret_value() if credential else None,
+                ),
+                registry,
+            ),
+            oauth=KeyRing(
+                "OAUTH_TOKEN_ENCRYPTION_KEY",
+                parse_key_list(
+                    "OAUTH_TOKEN_ENCRYPTION_KEY", oauth.get_secret_value() if oauth else None
+                ),
+                registry,
+            ),
+        )
+
+    def ring(self, purpose: str) -> KeyRing:
+        return self.oauth if purpose == "oauth" else self.credential
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode("ascii")

@@ -1,0 +1,229 @@
+"""One logging set-up for the app, uvicorn and arq, with redaction that cannot be skipped.
+
+Redaction runs in the formatter on the final text (message, extras and traceback), so no handler
+that uses it can write an unredacted line. If redaction itself fails, only metadata is written.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+MASK = "***"
+MIN_SECRET_LENGTH = 4
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+
+SENSITIVE_KEY_WORDS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "session_key",
+    "sessionkey",
+    "client_secret",
+    "master_password",
+    "bw_session",
+    "private_key",
+    "credential",
+    "encryption_key",
+)
+_KEY_ALTERNATION = "|".join(re.escape(word) for word in SENSITIVE_KEY_WORDS)
+# `key=value`, `key: value`, `"key": "value"` forms inside free text (query strings, repr()s...).
+_KEY_VALUE_IN_TEXT = re.compile(
+    rf"""(?ix)
+    (?P<key>["']?[\w-]*(?:{_KEY_ALTERNATION})[\w-]*["']?)
+    (?P<sep>\s*[:=]\s*)
+    (?P<value>"[^"]*"|'[^']*'|[^\s&,;}}\]\)]+)
+    """
+)
+TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"),
+    re.compile(r"\bgAAAAA[A-Za-z0-9_=-]{20,}"),
+    re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])"),
+)
+
+
+def is_sensitive_key(key: str) -> bool:
+    lowered = key.lower().replace("-", "_")
+    return any(word.replace("-", "_") in lowered for word in SENSITIVE_KEY_WORDS)
+
+
+class SecretRegistry:
+    """Exact values the process has decrypted or resolved; every log line is scrubbed of them."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+
+    def register(self, value: str) -> None:
+        if len(value) < MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if value not in self._values:
+                self._values.add(value)
+                self._pattern = None
+
+    def register_many(self, values: Iterable[str]) -> None:
+        for value in values:
+            self.register(value)
+
+    def scrub(self, text: str) -> str:
+        pattern = self._compiled()
+        return pattern.sub(MASK, text) if pattern else text
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._values:
+                ordered = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(value) for value in ordered))
+            return self._pattern
+
+
+# The process-wide registry: resolvers and key rings register into it, the formatter reads it.
+secret_registry = SecretRegistry()
+
+
+class Redactor:
+    """Masks sensitive keys, token patterns and registered exact values in text and structures."""
+
+    def __init__(self, registry: SecretRegistry) -> None:
+        self.registry = registry
+
+    def text(self, value: str) -> str:
+        value = self.registry.scrub(value)
+        for pattern in TOKEN_PATTERNS:
+            value = pattern.sub(_mask_token, value)
+        return _KEY_VALUE_IN_TEXT.sub(_mask_key_value, value)
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {
+                key: MASK if isinstance(key, str) and is_sensitive_key(key) else self.data(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.data(item) for item in value]
+        return value
+
+
+def _mask_token(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return f"Bearer {MASK}" if found.lower().startswith("bearer") else MASK
+
+
+def _mask_key_value(match: re.Match[str]) -> str:
+    return f"{match.group('key')}{match.group('sep')}{MASK}"
+
+
+redactor = Redactor(secret_registry)
+
+_STANDARD_RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {
+    "message",
+    "asctime",
+    "color_message",
+    "taskName",
+}
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_RECORD_FIELDS}
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats JSON (production) or readable text (development) and redacts the result."""
+
+    def __init__(self, json_output: bool, redact: Redactor = redactor) -> None:
+        super().__init__()
+        self.json_output = json_output
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            return self._format_redacted(record)
+        except Exception:  # redaction must never be the reason a secret escapes
+            return self._metadata_only(record)
+
+    def _format_redacted(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self.redact.text(record.getMessage()),
+        }
+        request_id = getattr(record, "request_id", None) or request_id_var.get()
+        if request_id:
+            entry["request_id"] = request_id
+        entry.update(self.redact.data(_extras(record)))
+        if record.exc_info:
+            entry["exception"] = self.redact.text(self.formatException(record.exc_info))
+        if self.json_output:
+            return json.dumps(entry, default=str)
+        return _readable(entry)
+
+    def _metadata_only(self, record: logging.LogRecord) -> str:
+        entry: dict[str, str | int] = {
+            "level": record.levelname,
+            "logger": record.name,
+            "message": "log record dropped: redaction failed",
+        }
+        for key in ("method", "path", "status"):
+            value = getattr(record, key, None)
+            if isinstance(value, str | int):
+                entry[key] = str(value)[:200] if key == "path" else value
+        return json.dumps(entry)
+
+
+def _readable(entry: dict[str, Any]) -> str:
+    head = (
+        f"{entry.pop('time')} {entry.pop('level'):<7} {entry.pop('logger')}: {entry.pop('message')}"
+    )
+    exception = entry.pop("exception", None)
+    rest = " ".join(f"{key}={value}" for key, value in entry.items())
+    line = f"{head} {rest}".rstrip()
+    return f"{line}\n{exception}" if exception else line
+
+
+MANAGED_LOGGERS = ("mcp_console", "uvicorn", "uvicorn.error", "uvicorn.access", "arq", "alembic")
+
+
+def configure_logging(
+    level: str, json_output: bool, stream: TextIO | None = None
+) -> logging.Handler:
+    """Route the app, uvicorn and arq loggers to one redacting handler on the root logger."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(json_output))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in MANAGED_LOGGERS:
+        logger = logging.getLogger(name)
+        for existing in list(logger.handlers):
+            logger.removeHandler(existing)
+        logger.propagate = True
+        logger.setLevel(level)
+    return handler

@@ -1,0 +1,1 @@
+"""Encrypted credentials kept in the database (GitHub token, OAuth tokens)."""

@@ -1,0 +1,30 @@
+"""Table of encrypted credentials. Only ciphertext is stored; the key purpose says which ring."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mcp_console.core.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoredCredential(Base):
+    __tablename__ = "stored_credentials"
+    __table_args__ = (UniqueConstraint("owner", "kind", "name", name="uq_stored_credentials"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    key_purpose: Mapped[str] = mapped_column(String(16))
+    ciphertext: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -1,0 +1,115 @@
+"""`mcp-console doctor`: checks each dependency and says how to fix what is wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from mcp_console.core.db import Database
+from mcp_console.core.keys import KeyConfigError, KeyManager
+from mcp_console.core.logging import SecretRegistry
+from mcp_console.core.migrate import current_revisions, head_revisions
+from mcp_console.core.settings import Settings
+from mcp_console.supervisor import redis_reachable
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def check_keys(settings: Settings) -> CheckResult:
+    try:
+        KeyManager.from_settings(settings, SecretRegistry())
+    except KeyConfigError as exc:
+        return CheckResult("encryption keys", False, str(exc), "set the variable in .env")
+    return CheckResult("encryption keys", True, "both keys valid")
+
+
+def check_redis(settings: Settings) -> CheckResult:
+    if redis_reachable(settings.redis_url):
+        return CheckResult("redis", True, "reachable")
+    return CheckResult(
+        "redis", False, "not reachable at REDIS_URL", "start redis-server or fix REDIS_URL"
+    )
+
+
+def check_database(settings: Settings) -> CheckResult:
+    async def probe() -> set[str]:
+        database = Database(settings.database_url)
+        try:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+                return await connection.run_sync(current_revisions)
+        finally:
+            await database.close()
+
+    try:
+        revision = asyncio.run(probe())
+    except Exception as exc:
+        return CheckResult("database", False, type(exc).__name__, "check DATABASE_URL")
+    head = head_revisions(settings.database_url)
+    if revision != head:
+        return CheckResult(
+            "database", False, f"at {sorted(revision)}, latest {sorted(head)}", "mcp-console migrate"
+        )
+    return CheckResult("database", True, f"reachable, migrations at {', '.join(sorted(head))}")
+
+
+def check_docker(settings: Settings) -> CheckResult:
+    import docker
+
+    try:
+        client = docker.DockerClient(base_url=settings.docker_host, timeout=3)
+        version = client.version().get("Version", "?")
+        client.close()
+    except Exception as exc:
+        return CheckResult(
+            "docker",
+            False,
+            f"{type(exc).__name__} at DOCKER_HOST",
+            "start dockerd or fix DOCKER_HOST",
+        )
+    return CheckResult("docker", True, f"engine {version}")
+
+
+def check_bitwarden(settings: Settings) -> CheckResult:
+    path = shutil.which(settings.bitwarden_cli_path)
+    fix = "run `make install` (installs the pinned @bitwarden/cli) or set BITWARDEN_CLI_PATH"
+    if path is None:
+        return CheckResult("bitwarden cli", False, "not found", fix)
+    try:
+        out = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+    except (subprocess.SubprocessError, OSError) as exc:
+        return CheckResult("bitwarden cli", False, type(exc).__name__, fix)
+    return CheckResult("bitwarden cli", True, f"version {out}")
+
+
+CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
+    check_keys,
+    check_redis,
+    check_database,
+    check_docker,
+    check_bitwarden,
+)
+
+
+def run_doctor(settings: Settings) -> int:
+    failed = 0
+    for check in CHECKS:
+        result = check(settings)
+        mark = "ok  " if result.ok else "FAIL"
+        line = f"[{mark}] {result.name}: {result.detail}"
+        print(f"{line} -> fix: {result.fix}" if result.fix and not result.ok else line)
+        failed += 0 if result.ok else 1
+    return 1 if failed else 0

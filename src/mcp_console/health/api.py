@@ -1,0 +1,23 @@
+"""`GET /health` (process up, cached dependency summary) and `GET /health/redis` (live ping)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from mcp_console import __version__
+from mcp_console.core.deps import HealthDep, RedisDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health(monitor: HealthDep) -> dict[str, Any]:
+    return {"version": __version__, **monitor.summary()}
+
+
+@router.get("/health/redis", responses={503: {"description": "Redis unreachable"}})
+async def health_redis(redis: RedisDep) -> dict[str, Any]:
+    latency = await redis.ping()
+    return {"status": "ok", "latency_ms": round(latency, 3)}

@@ -1,0 +1,1 @@
+"""Server-rendered UI; talks to the API only over HTTP, through its public contract."""

@@ -58,9 +58,8 @@ def check_database(settings: Settings) -> CheckResult:
         return CheckResult("database", False, type(exc).__name__, "check DATABASE_URL")
     head = head_revisions(settings.database_url)
     if revision != head:
-        return CheckResult(
-            "database", False, f"at {sorted(revision)}, latest {sorted(head)}", "mcp-console migrate"
-        )
+        detail = f"at {sorted(revision)}, latest {sorted(head)}"
+        return CheckResult("database", False, detail, "run `mcp-console migrate`")
     return CheckResult("database", True, f"reachable, migrations at {', '.join(sorted(head))}")
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks. Each `bench_*.py` module exposes `run() -> str`, returning a Markdown section."""

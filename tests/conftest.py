@@ -32,7 +32,7 @@ def postgres_url() -> str:
 @pytest.fixture
 def settings(sqlite_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         redis_url=TEST_REDIS_URL,
         database_url=sqlite_url,
         data_dir=tmp_path / "data",

@@ -20,7 +20,10 @@ SENSITIVE_MARK = "x-sensitive"
 
 
 def sensitive_route_patterns(app: FastAPI) -> list[re.Pattern[str]]:
-    """Routes declared with `openapi_extra={"x-sensitive": True}` never have bodies logged."""
+    """Routes declared with `openapi_extra={"x-sensitive": True}` never have bodies logged.
+
+    Only consulted when LOG_REQUEST_BODY is on, so the walk over the routes costs nothing otherwise.
+    """
     return [
         route.path_regex
         for route in app.routes
@@ -34,7 +37,6 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     app.state.keys = keys
     install_error_handlers(app)
     app.include_router(health_router)
-    patterns = sensitive_route_patterns(app)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -44,6 +46,8 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-CSRF-Token"],
         )
     app.add_middleware(
-        RequestLogMiddleware, log_body=settings.log_request_body, sensitive_routes=lambda: patterns
+        RequestLogMiddleware,
+        log_body=settings.log_request_body,
+        sensitive_routes=lambda: sensitive_route_patterns(app),
     )
     return app

@@ -47,7 +47,9 @@ def base_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen[str] | None = None) -> None:
+def wait_for_http(
+    url: str, timeout: float = 30.0, process: subprocess.Popen[str] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -77,7 +79,9 @@ def console_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "mcp_console", *args]
 
 
-def spawn_console(args: list[str], env: Mapping[str, str], cwd: Path | None = None) -> subprocess.Popen[str]:
+def spawn_console(
+    args: list[str], env: Mapping[str, str], cwd: Path | None = None
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         console_command(*args),
         env=dict(env),
@@ -117,8 +121,19 @@ class RedisServer:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed (scripts/test.sh installs it)"
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10

@@ -77,7 +77,8 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+def internal_error_response(exc: BaseException) -> JSONResponse:
+    """Log the exception (redacted, under the request id) and answer without any of its text."""
     logger.error("unhandled error", exc_info=(type(exc), exc, exc.__traceback__))
     return JSONResponse(
         error_body(
@@ -93,4 +94,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    # Unexpected exceptions are answered by RequestLogMiddleware, inside the request-id scope.

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mcp_console.core.handlers import internal_error_response
 from mcp_console.core.logging import Redactor, redactor, request_id_var
 
 logger = logging.getLogger("mcp_console.request")
@@ -73,6 +74,10 @@ class RequestLogMiddleware:
 
         try:
             await self.app(scope, receive_wrapper, send_wrapper)
+        except Exception as exc:
+            if scope["type"] != "http" or status["code"]:
+                raise
+            await internal_error_response(exc)(scope, receive, send_wrapper)
         finally:
             self._log(scope, status["code"], started, bytes(body) if capture else None)
             request_id_var.reset(token)

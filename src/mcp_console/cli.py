@@ -66,11 +66,36 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from mcp_console.jobs.worker import build_worker
 
     settings = load_settings()
+    if args.check:
+        return _check_workers(settings)
     keys = load_keys(settings)
     _configure(settings)
     asyncio.set_event_loop(asyncio.new_event_loop())
     build_worker(settings, keys, burst=args.burst).run()
     return 0
+
+
+def _check_workers(settings: Settings) -> int:
+    """Exit 0 when at least one worker has a fresh heartbeat, 1 otherwise (for healthchecks)."""
+    from mcp_console.core.errors import AppError
+    from mcp_console.core.redis import RedisService
+    from mcp_console.jobs.heartbeat import worker_summary
+
+    async def check() -> dict[str, object]:
+        redis = RedisService(settings.redis_url, settings.redis_timeout_seconds)
+        try:
+            return await worker_summary(redis)
+        finally:
+            await redis.close()
+
+    try:
+        summary = asyncio.run(check())
+    except AppError as exc:
+        print(f"workers: unknown ({exc.code})")
+        return 1
+    age = summary["last_heartbeat_age_seconds"]
+    print(f"workers: {summary['live']} live, last heartbeat {age} s ago")
+    return 0 if summary["live"] else 1
 
 
 def cmd_keygen(_args: argparse.Namespace) -> int:
@@ -146,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["run"].add_argument("--api-port", type=int, default=8000)
     parsers["run"].add_argument("--web-port", type=int, default=3000)
     parsers["worker"].add_argument("--burst", action="store_true", help="exit when queue is empty")
+    parsers["worker"].add_argument(
+        "--check", action="store_true", help="exit 0 if a live worker exists, 1 otherwise"
+    )
     return parser
 
 

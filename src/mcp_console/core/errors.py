@@ -17,8 +17,10 @@ class AppError(Exception):
         hint: str | None = None,
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        retryable: bool = False,
     ) -> None:
         super().__init__(message)
+        self.retryable = retryable
         self.code = code
         self.message = message
         self.status = status
@@ -35,6 +37,7 @@ class RedisUnavailableError(AppError):
             status=503,
             hint="Retry in a few seconds; operators: check that Redis at REDIS_URL is running.",
             headers={"Retry-After": "2"},
+            retryable=True,
         )
 
 

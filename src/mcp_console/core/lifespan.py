@@ -14,6 +14,8 @@ from mcp_console.core.keys import KeyManager
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
 from mcp_console.health.service import HealthMonitor
+from mcp_console.jobs.queue import JobQueue
+from mcp_console.jobs.setup import build_job_queue
 
 logger = logging.getLogger("mcp_console.lifespan")
 
@@ -25,6 +27,7 @@ class AppServices:
     redis: RedisService
     database: Database
     health: HealthMonitor
+    jobs: JobQueue
 
 
 @asynccontextmanager
@@ -34,12 +37,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     redis = RedisService(settings.redis_url, settings.redis_timeout_seconds)
     database = Database(settings.database_url)
     health = HealthMonitor(redis, database, settings.health_check_interval_seconds)
-    app.state.services = AppServices(settings, keys, redis, database, health)
+    jobs = build_job_queue(settings, redis)
+    app.state.services = AppServices(settings, keys, redis, database, health, jobs)
     await health.start()
     logger.info("api ready", extra={"environment": settings.environment})
     try:
         yield
     finally:
         await health.stop()
+        await jobs.close()
         await redis.close()
         await database.close()

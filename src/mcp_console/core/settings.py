@@ -29,6 +29,26 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
     bitwarden_cli_path: str = "bw"
     health_check_interval_seconds: float = Field(default=5.0, gt=0, le=300)
+    job_timeout_seconds: int = Field(default=600, ge=1, le=24 * 3600)
+    job_max_tries: int = Field(default=3, ge=1, le=20)
+    worker_max_jobs: int = Field(default=10, ge=1, le=1000)
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0, le=300)
+    cleanup_interval_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    catalog_cache_ttl_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+    catalog_sources: str = "docker,official"
+    catalog_docker_url: str = "https://desktop.docker.com/mcp/catalog/v2/catalog.yaml"
+    catalog_official_url: str = "https://registry.modelcontextprotocol.io"
+    catalog_official_max_pages: int = Field(default=50, ge=1, le=1000)
+    catalog_github_repo: str = "docker/mcp-registry"
+    github_api_url: str = "https://api.github.com"
+    allow_insecure_endpoint: bool = False
+    # Test-only escape hatch of the SSRF policy (comma-separated CIDRs); logged loudly when set.
+    ssrf_allow_cidrs: str = ""
+    # Container safe defaults (docs/CONTAINERS.md): caps for containers that set none, and the
+    # only host directories a container may mount (comma-separated; empty = no host mounts).
+    container_default_memory: str = Field(default="512m", pattern=r"^\d+[bkmgBKMG]?$")
+    container_default_cpus: float = Field(default=1.0, gt=0, le=256)
+    allowed_mount_roots: str = ""
     # Keys stay opaque strings here; `core.keys.KeyManager` validates them so that a malformed key
     # is reported without ever echoing its value (pydantic errors would print the input).
     credential_encryption_key: SecretStr | None = None
@@ -37,6 +57,10 @@ class Settings(BaseSettings):
     @cached_property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @cached_property
+    def allowed_mount_root_list(self) -> list[Path]:
+        return [Path(root.strip()) for root in self.allowed_mount_roots.split(",") if root.strip()]
 
     @property
     def is_production(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.redis import RedisService
+from mcp_console.jobs.heartbeat import worker_summary
 
 logger = logging.getLogger("mcp_console.health")
 
@@ -41,6 +42,7 @@ class HealthMonitor:
     database: Database
     interval_seconds: float
     statuses: dict[str, DependencyStatus] = field(default_factory=dict)
+    workers: dict[str, Any] = field(default_factory=lambda: {"live": None})
     _task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -61,6 +63,10 @@ class HealthMonitor:
     async def check_all(self) -> None:
         self.statuses["redis"] = await _timed(self.redis.ping)
         self.statuses["database"] = await _timed(self._ping_database)
+        try:
+            self.workers = await worker_summary(self.redis)
+        except AppError:
+            self.workers = {"live": None, "last_heartbeat_age_seconds": None}
 
     async def _ping_database(self) -> float:
         started = time.perf_counter()
@@ -71,7 +77,11 @@ class HealthMonitor:
     def summary(self) -> dict[str, Any]:
         deps = {name: status.as_dict() for name, status in self.statuses.items()}
         healthy = all(status.ok for status in self.statuses.values())
-        return {"status": "ok" if healthy else "degraded", "dependencies": deps}
+        return {
+            "status": "ok" if healthy else "degraded",
+            "dependencies": deps,
+            "workers": self.workers,
+        }
 
 
 async def _timed(check: Any) -> DependencyStatus:

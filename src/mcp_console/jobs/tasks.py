@@ -1,11 +1,29 @@
-"""Tasks every deployment has: a diagnostic round trip used by tests and `doctor`."""
+"""Tasks of the jobs domain itself: a diagnostic round trip used by tests, benchmarks and doctor."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
+from mcp_console.core.errors import AppError
+from mcp_console.jobs.progress import report_progress
 
-async def diagnostic(ctx: dict[str, Any], echo: str = "ping") -> dict[str, Any]:
-    """Proves a worker picks up jobs; returns what it was given and which worker ran it."""
-    return {"echo": echo, "worker": ctx.get("worker_name", "unknown"), "at": time.time()}
+
+async def diagnostic(
+    ctx: dict[str, Any],
+    echo: str = "ping",
+    sleep_seconds: float = 0.0,
+    steps: int = 0,
+    fail_code: str | None = None,
+) -> dict[str, Any]:
+    """Echoes its input from the worker; optionally sleeps in steps (reporting progress) or fails
+    with a given code, so the queue's behaviour can be checked end to end."""
+    for step in range(steps):
+        await asyncio.sleep(sleep_seconds / max(steps, 1))
+        await report_progress(ctx, (step + 1) * 100 // steps, f"step {step + 1} of {steps}")
+    if not steps and sleep_seconds:
+        await asyncio.sleep(sleep_seconds)
+    if fail_code:
+        raise AppError(fail_code, "The diagnostic job was asked to fail.")
+    return {"echo": echo, "worker": ctx.get("worker_name", "unknown"), "finished_at": time.time()}

@@ -1,0 +1,10 @@
+"""Every task the worker runs, by its public name (`domain.event`)."""
+
+from __future__ import annotations
+
+from mcp_console.jobs.runner import TaskSpec
+from mcp_console.jobs.tasks import diagnostic
+
+TASKS: list[TaskSpec] = [
+    TaskSpec("system.diagnostic", diagnostic),
+]

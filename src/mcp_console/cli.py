@@ -132,6 +132,33 @@ def cmd_rotate_keys(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mcp_console.core.dbcopy import CopyError, copy_database
+    from mcp_console.core.migrate import upgrade_to_head
+
+    settings = load_settings()
+    _configure(settings)
+    source = args.source or settings.database_url
+    try:
+        for url in (source, args.target):
+            upgrade_to_head(url)
+        counts = asyncio.run(copy_database(source, args.target))
+    except CopyError as exc:
+        print(f"mcp-console: db copy refused: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, SQLAlchemyError) as exc:
+        print(
+            f"mcp-console: db copy failed: cannot use a database ({type(exc).__name__})",
+            file=sys.stderr,
+        )
+        return 1
+    for table, rows in counts.items():
+        print(f"{table}: {rows} row(s)")
+    return 0
+
+
 def cmd_doctor(_args: argparse.Namespace) -> int:
     from mcp_console.doctor import run_doctor
 
@@ -159,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("migrate", cmd_migrate, "apply database migrations"),
         ("rotate-keys", cmd_rotate_keys, "re-encrypt stored values with the first key"),
         ("doctor", cmd_doctor, "check configuration and dependencies"),
+        ("db", cmd_db_copy, "database tools: `db copy --to URL`"),
     ]
     parsers = {}
     for name, handler, help_text in commands:
@@ -170,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["run"].add_argument("--host", default="127.0.0.1")
     parsers["run"].add_argument("--api-port", type=int, default=8000)
     parsers["run"].add_argument("--web-port", type=int, default=3000)
+    db_commands = parsers["db"].add_subparsers(dest="db_command", required=True)
+    copy = db_commands.add_parser("copy", help="copy every table into another (empty) database")
+    copy.add_argument("--from", dest="source", help="source URL (default: DATABASE_URL)")
+    copy.add_argument("--to", dest="target", required=True, help="target URL, e.g. PostgreSQL")
     parsers["worker"].add_argument("--burst", action="store_true", help="exit when queue is empty")
     parsers["worker"].add_argument(
         "--check", action="store_true", help="exit 0 if a live worker exists, 1 otherwise"

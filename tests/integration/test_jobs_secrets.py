@@ -61,4 +61,3 @@ async def test_exception_text_with_a_secret_is_sanitised_everywhere(
     assert SECRET not in logs  # ...without the secret
     for key, value in (await dump_all(redis_client)).items():
         assert SECRET not in value, key
-

@@ -11,12 +11,12 @@ async def dump_value(client: Redis, key: str) -> str:
     if kind == "string":
         return str(await client.get(key))
     if kind == "hash":
-        return str(await client.hgetall(key))
+        return str(await client.hgetall(key))  # type: ignore[misc]
     if kind == "zset":
         return str(await client.zrange(key, 0, -1))
     if kind == "list":
-        return str(await client.lrange(key, 0, -1))
-    return str(await client.smembers(key))
+        return str(await client.lrange(key, 0, -1))  # type: ignore[misc]
+    return str(await client.smembers(key))  # type: ignore[misc]
 
 
 async def dump_all(client: Redis) -> dict[str, str]:

@@ -80,4 +80,6 @@ async def test_worker_logs_mask_job_arguments(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert "system.diagnostic" in output
     assert GITHUB_TOKEN not in output and "swordfish-77" not in output
-    assert info == {"status": "succeeded"}  # the job ran with the argument it was given
+    # The task echoed its argument; a result carrying a token is refused by the job wrapper.
+    assert info == {"status": "failed"}
+    assert "returned a secret value; result dropped" in output

@@ -1,0 +1,1 @@
+"""Bitwarden login and Redis-backed sessions shared by every API process."""

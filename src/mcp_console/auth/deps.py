@@ -1,0 +1,57 @@
+"""`CurrentSession`: the dependency every protected route takes (HTTP and WebSocket)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, WebSocket
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from mcp_console.auth.errors import session_invalid
+from mcp_console.auth.schemas import AuthSession
+from mcp_console.auth.service import AuthService
+from mcp_console.core.deps import ServicesDep
+
+__all__ = ["AuthServiceDep", "AuthSession", "CurrentSession", "websocket_session"]
+
+_bearer = HTTPBearer(
+    auto_error=False, description="The session_id returned by POST /api/auth/login"
+)
+
+
+def get_auth_service(services: ServicesDep) -> AuthService:
+    return services.auth
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+async def current_session(
+    auth: AuthServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AuthSession:
+    """401 SESSION_INVALID for a missing/unknown/expired token; 503 when Redis is down."""
+    if credentials is None:
+        raise session_invalid()
+    return await auth.current(credentials.credentials)
+
+
+def bearer_token(header: str | None) -> str:
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise session_invalid()
+    return token.strip()
+
+
+async def websocket_session(websocket: WebSocket) -> AuthSession:
+    """Same check for WebSockets, from the `Authorization` header of the upgrade request."""
+    auth: AuthService = websocket.app.state.services.auth
+    return await auth.current(bearer_token(websocket.headers.get("authorization")))
+
+
+def client_address(request: Request) -> str:
+    """The peer address (no proxy headers are trusted: they are client-controlled)."""
+    return request.client.host if request.client else "unknown"
+
+
+CurrentSession = Annotated[AuthSession, Depends(current_session)]

@@ -1,0 +1,1 @@
+"""Bitwarden secret references: parsing, batch resolution and the encrypted session cache."""

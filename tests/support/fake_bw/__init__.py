@@ -1,0 +1,1 @@
+"""A fake Bitwarden CLI (`bw`) and its vault fixture, for tests."""

@@ -1,0 +1,155 @@
+"""Loads a source's search index: from this process, from Redis, or by one upstream fetch.
+
+Refreshes are single-flight twice over: inside a process one task per source is shared by every
+waiting request, and across processes the Redis lock lets exactly one fetch run while the others
+poll the cache for its result. Stale copies are served at once and refreshed in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+import httpx
+
+from mcp_console.catalog.cache import LOCK_SECONDS, CatalogCache
+from mcp_console.catalog.errors import SourceUnavailableError
+from mcp_console.catalog.index import IndexStore, SearchIndex
+from mcp_console.catalog.sources import CatalogSource
+from mcp_console.core.errors import AppError
+
+logger = logging.getLogger("mcp_console.catalog")
+POLL_SECONDS = 0.05
+
+
+def _as_app_error(exc: Exception, key: str) -> AppError:
+    if isinstance(exc, AppError):
+        return exc
+    return SourceUnavailableError(key, type(exc).__name__)
+
+
+def _to_record(error: AppError) -> dict[str, Any]:
+    return {
+        "code": error.code,
+        "message": error.message,
+        "status": error.status,
+        "hint": error.hint,
+        "details": error.details,
+    }
+
+
+def _from_record(record: dict[str, Any]) -> AppError:
+    """The error another process recorded, re-raised here with the same code and status."""
+    return AppError(
+        str(record.get("code", "CATALOG_SOURCE_UNAVAILABLE")),
+        str(record.get("message", "The catalog source could not be read.")),
+        status=int(record.get("status", 502)),
+        hint=record.get("hint"),
+        details=record.get("details") if isinstance(record.get("details"), dict) else {},
+    )
+
+
+class CatalogLoader:
+    def __init__(self, cache: CatalogCache, indexes: IndexStore | None = None) -> None:
+        self.cache = cache
+        self.indexes = indexes or IndexStore()
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self.upstream_fetches = 0
+
+    async def index(self, source: CatalogSource) -> SearchIndex:
+        """The current index of a source; fetches upstream only on a cold cache."""
+        state = await self.cache.state(source.key)
+        if state is None:
+            await self._shared_refresh(source, wait_for_others=True)
+            state = await self.cache.state(source.key)
+            if state is None:
+                raise SourceUnavailableError(source.key, "no catalog after refresh")
+        elif not self.cache.is_fresh(state):
+            self._refresh_in_background(source)
+        index = self.indexes.get(source.key, state.version)
+        if index is None:
+            loaded = await self.cache.items(source.key)
+            if loaded is None:
+                raise SourceUnavailableError(source.key, "the cached catalog vanished")
+            index = self.indexes.get(source.key, loaded[0]) or self.indexes.put(
+                source.key, loaded[0], loaded[1]
+            )
+        return index
+
+    async def _shared_refresh(self, source: CatalogSource, *, wait_for_others: bool) -> None:
+        task = self._inflight.get(source.key)
+        if task is None:
+            task = asyncio.create_task(self._refresh(source, wait_for_others))
+            self._inflight[source.key] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(source.key, None))
+        await asyncio.shield(task)
+
+    def _refresh_in_background(self, source: CatalogSource) -> None:
+        if source.key in self._inflight:
+            return
+        task = asyncio.create_task(self._quiet(self._shared_refresh(source, wait_for_others=False)))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @staticmethod
+    async def _quiet(refresh: Awaitable[None]) -> None:
+        try:
+            await refresh
+        except Exception:
+            logger.warning("background catalog refresh failed", exc_info=True)
+
+    async def _refresh(self, source: CatalogSource, wait_for_others: bool) -> None:
+        recent = await self.cache.recent_error(source.key)
+        if recent is not None and wait_for_others:
+            raise _from_record(recent)
+        token = await self.cache.acquire(source.key)
+        if token is None:
+            if wait_for_others:
+                await self._wait_for_other(source)
+            return
+        try:
+            await self._fetch_and_store(source)
+        finally:
+            await self.cache.release(source.key, token)
+
+    async def _fetch_and_store(self, source: CatalogSource) -> None:
+        self.upstream_fetches += 1
+        started = time.perf_counter()
+        try:
+            result = await source.fetch()
+        except (AppError, httpx.HTTPError) as exc:
+            error = _as_app_error(exc, source.key)
+            await self.cache.remember_error(source.key, _to_record(error))
+            raise error from None
+        version = await self.cache.store(source.key, result.items, result.skipped)
+        self.indexes.put(source.key, version, result.items)
+        logger.info(
+            "catalog refreshed",
+            extra={
+                "source": source.key,
+                "items": len(result.items),
+                "skipped": result.skipped,
+                "duplicates": result.duplicates,
+                "upstream_requests": result.upstream_requests,
+                "ms": round((time.perf_counter() - started) * 1000),
+            },
+        )
+
+    async def _wait_for_other(self, source: CatalogSource) -> None:
+        """Another process holds the lock: wait for its result instead of fetching in parallel."""
+        deadline = time.monotonic() + LOCK_SECONDS
+        while time.monotonic() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+            if await self.cache.state(source.key) is not None:
+                return
+            recent = await self.cache.recent_error(source.key)
+            if recent is not None:
+                raise _from_record(recent)
+            if not await self.cache.locked(source.key):
+                await self._refresh(source, wait_for_others=True)
+                return
+        raise SourceUnavailableError(source.key, "timed out waiting for another refresh")

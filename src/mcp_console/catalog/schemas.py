@@ -1,0 +1,104 @@
+"""Response and request models of the catalog API, and the one normalised `CatalogItem`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Transport = Literal["stdio", "streamable-http", "sse"]
+
+
+class SecretSpec(BaseModel):
+    """A secret the server needs; the user answers it with a Bitwarden reference."""
+
+    name: str
+    env: str
+    description: str | None = None
+    required: bool = True
+
+
+class EnvTemplate(BaseModel):
+    """An environment variable whose value may refer to config parameters (`{{srv.param}}`)."""
+
+    name: str
+    value: str | None = None
+    description: str | None = None
+    required: bool = False
+
+
+class ToolSummary(BaseModel):
+    name: str
+    description: str | None = None
+
+
+class CatalogItem(BaseModel):
+    """One installable (or at least listable) MCP server, whatever catalog it came from."""
+
+    id: str
+    name: str
+    title: str
+    description: str = ""
+    source: str
+    category: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    icon: str | None = None
+    image: str | None = None
+    version: str | None = None
+    transport: Transport = "stdio"
+    remote_url: str | None = None
+    installable: bool = True
+    install_note: str | None = None
+    secrets: list[SecretSpec] = Field(default_factory=list)
+    config_schema: dict[str, Any] | None = None
+    env: list[EnvTemplate] = Field(default_factory=list)
+    tools: list[ToolSummary] = Field(default_factory=list)
+    docs_url: str | None = None
+
+
+class SourceError(BaseModel):
+    source: str
+    code: str
+    message: str
+
+
+class Facets(BaseModel):
+    categories: dict[str, int]
+    tags: dict[str, int]
+
+
+class CatalogPage(BaseModel):
+    items: list[CatalogItem]
+    total: int
+    page: int
+    page_size: int
+    facets: Facets
+    partial: bool = False
+    errors: list[SourceError] = Field(default_factory=list)
+
+
+class CatalogQuery(BaseModel):
+    """Filters of `GET /api/catalog`; every field optional."""
+
+    source: str | None = None
+    q: str | None = Field(default=None, max_length=200)
+    category: str | None = None
+    tag: str | None = None
+    transport: Transport | None = None
+    installable: bool | None = None
+    page: int = Field(default=1, ge=1, le=10_000)
+    page_size: int = Field(default=50, ge=1, le=200)
+
+
+class SourceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    url: str = Field(min_length=1, max_length=2048)
+
+
+class SourceOut(BaseModel):
+    id: str
+    name: str
+    kind: Literal["docker", "github", "official", "custom"]
+    url: str
+    builtin: bool
+    enabled: bool = True

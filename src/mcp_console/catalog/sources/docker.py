@@ -1,0 +1,120 @@
+"""Docker's MCP catalog file: a top-level `registry:` map (YAML v2 or JSON v3)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from mcp_console.catalog.errors import SourceInvalidError, SourceUnavailableError
+from mcp_console.catalog.normalize import (
+    MalformedEntryError,
+    SourceResult,
+    as_dict,
+    as_list,
+    checked_name,
+    collect,
+    env_from,
+    first_text,
+    item_id,
+    remote_transport,
+    secrets_from,
+    tags_from,
+    text,
+    tools_from,
+)
+from mcp_console.catalog.schemas import CatalogItem
+from mcp_console.core.ssrf import SafeFetcher
+
+CATALOG_MAX_BYTES = 20 * 1024 * 1024
+CATALOG_TYPES = (
+    "application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml",
+    "application/json", "text/plain", "application/octet-stream",
+)  # fmt: skip
+
+
+def config_schema(value: Any) -> dict[str, Any] | None:
+    """Docker's `config: [{name, description, type, properties, required}]` as one JSON schema."""
+    blocks = [as_dict(block) for block in as_list(value) if as_dict(block)]
+    if not blocks:
+        return None
+    block = blocks[0]
+    schema: dict[str, Any] = {"type": "object", "properties": as_dict(block.get("properties"))}
+    required = [name for name in as_list(block.get("required")) if isinstance(name, str)]
+    if required:
+        schema["required"] = required
+    description = text(block.get("description"))
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
+    entry = as_dict(raw)
+    if not entry:
+        raise MalformedEntryError("entry is not a mapping")
+    name = checked_name(name)
+    meta = as_dict(entry.get("metadata"))
+    remote = as_dict(entry.get("remote"))
+    image = text(entry.get("image"))
+    transport, remote_url = "stdio", None
+    if remote:
+        transport = remote_transport(remote.get("transport_type"))
+        remote_url = text(remote.get("url"))
+        if remote_url is None:
+            raise MalformedEntryError("remote entry without url")
+    installable = image is not None or remote_url is not None
+    return CatalogItem(
+        id=item_id(source, name),
+        name=name,
+        title=text(entry.get("title")) or name,
+        description=text(entry.get("description")) or "",
+        source=source,
+        category=text(meta.get("category")),
+        tags=tags_from(meta.get("tags")),
+        icon=text(entry.get("icon")),
+        image=image,
+        version=text(entry.get("version")),
+        transport=transport,
+        remote_url=remote_url,
+        installable=installable,
+        install_note=None if installable else "No container image or remote URL is published.",
+        secrets=secrets_from(as_list(entry.get("secrets"))),
+        config_schema=config_schema(entry.get("config")),
+        env=env_from(as_list(entry.get("env"))),
+        tools=tools_from(as_list(entry.get("tools"))),
+        docs_url=first_text(entry, "readme", "source"),
+    )
+
+
+def parse_catalog(source: str, body: bytes) -> SourceResult:
+    """Parse a whole catalog file; a file without a `registry:` map is invalid as a whole."""
+    try:
+        stripped = body.lstrip()
+        data = json.loads(body) if stripped.startswith(b"{") else yaml.safe_load(body)
+    except (ValueError, yaml.YAMLError):
+        raise SourceInvalidError(source, "not valid YAML or JSON") from None
+    registry = as_dict(data).get("registry")
+    if not isinstance(registry, dict):
+        raise SourceInvalidError(source, "no top-level `registry:` map")
+    return collect(source, registry.items(), lambda n, e: entry_to_item(source, n, e))
+
+
+class DockerCatalogSource:
+    """A Docker-format catalog at one URL (Docker's own, or a user's custom catalog)."""
+
+    def __init__(self, key: str, url: str, fetcher: SafeFetcher) -> None:
+        self.key = key
+        self.url = url
+        self._fetcher = fetcher
+
+    async def fetch(self) -> SourceResult:
+        response = await self._fetcher.get(
+            self.url, accept_types=CATALOG_TYPES, max_bytes=CATALOG_MAX_BYTES
+        )
+        if response.status != 200:
+            raise SourceUnavailableError(self.key, f"HTTP {response.status}")
+        result = parse_catalog(self.key, response.body)
+        result.upstream_requests = 1
+        return result

@@ -1,0 +1,1 @@
+"""Audit log: who did what to which target, with the outcome; never any secret value."""

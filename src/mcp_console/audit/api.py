@@ -1,0 +1,45 @@
+"""`GET /api/audit`: the caller's own audit entries, newest first, filtered by user/action/target.
+
+Without an admin role every user sees only entries they caused (isolation: another user's
+container actions are invisible); `user` is accepted for the contract and narrows within that.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from mcp_console.audit.schemas import AuditEntryView, AuditPage
+from mcp_console.audit.service import AuditService
+from mcp_console.auth.deps import CurrentSession
+from mcp_console.core.deps import ServicesDep
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+def get_audit_service(services: ServicesDep) -> AuditService:
+    return AuditService(services.database)
+
+
+AuditDep = Annotated[AuditService, Depends(get_audit_service)]
+
+
+@router.get("")
+async def list_audit(
+    session: CurrentSession,
+    audit: AuditDep,
+    user: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: int | None = None,
+) -> AuditPage:
+    if user is not None and user != session.user_email:
+        return AuditPage(entries=[], next_before_id=None)
+    entries = await audit.search(
+        actor=session.user_email, action=action, target=target, limit=limit, before_id=before_id
+    )
+    views = [AuditEntryView.model_validate(entry) for entry in entries]
+    next_before = views[-1].id if len(views) == limit else None
+    return AuditPage(entries=views, next_before_id=next_before)

@@ -1,0 +1,1 @@
+"""Managed MCP server containers: config in the database, lifecycle on the Docker engine."""

@@ -1,0 +1,51 @@
+"""Typed dependencies for the container routes (HTTP and WebSocket)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Protocol
+
+from fastapi import Depends, WebSocket
+
+from mcp_console.auth.deps import AuthSession, websocket_session
+from mcp_console.catalog.schemas import CatalogItem
+from mcp_console.containers.docker import DockerAdapter
+from mcp_console.containers.service import Actor, ContainerService
+from mcp_console.containers.wiring import build_container_service
+from mcp_console.core.deps import ServicesDep
+from mcp_console.core.lifespan import AppServices
+
+
+class CatalogLookup(Protocol):
+    async def item(self, item_id: str) -> CatalogItem: ...
+
+
+def actor_of(session: AuthSession) -> Actor:
+    return Actor(owner=session.user_email, session_id=session.session_id)
+
+
+def _service(services: AppServices) -> ContainerService:
+    docker: DockerAdapter = services.docker
+    return build_container_service(
+        services.settings, services.keys, services.redis, services.database, docker
+    )
+
+
+def get_container_service(services: ServicesDep) -> ContainerService:
+    return _service(services)
+
+
+def get_catalog_lookup(services: ServicesDep) -> CatalogLookup:
+    catalog: CatalogLookup = services.catalog
+    return catalog
+
+
+def websocket_service(websocket: WebSocket) -> ContainerService:
+    return _service(websocket.app.state.services)
+
+
+async def websocket_actor(websocket: WebSocket) -> Actor:
+    return actor_of(await websocket_session(websocket))
+
+
+ContainerServiceDep = Annotated[ContainerService, Depends(get_container_service)]
+CatalogLookupDep = Annotated[CatalogLookup, Depends(get_catalog_lookup)]

@@ -1,0 +1,40 @@
+"""Queries for managed container records; callers own the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mcp_console.containers.models import ManagedContainer
+
+
+class ContainerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_owned(self, container_id: str, owner: str) -> ManagedContainer | None:
+        """The record only if `owner` owns it: another user's container does not exist for them."""
+        row = await self.session.get(ManagedContainer, container_id)
+        return row if row is not None and row.owner == owner else None
+
+    async def list_owned(self, owner: str) -> Sequence[ManagedContainer]:
+        query = (
+            select(ManagedContainer)
+            .where(ManagedContainer.owner == owner)
+            .order_by(ManagedContainer.created_at)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def name_taken(self, name: str) -> bool:
+        query = select(ManagedContainer.id).where(ManagedContainer.name == name)
+        return (await self.session.execute(query)).first() is not None
+
+    async def add(self, row: ManagedContainer) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def delete(self, row: ManagedContainer) -> None:
+        await self.session.delete(row)
+        await self.session.flush()

@@ -1,0 +1,222 @@
+"""Request and response models for containers; the config model refuses unsafe settings itself.
+
+Every check that needs no settings lives here, so a bad request answers 422 naming the field
+through the shared validation handler. Checks that need settings (allowed mount roots) are in
+`validation.py` and use the same error shape.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+# Docker's reference grammar, simplified: [registry[:port]/]path[:tag][@sha256:digest].
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REFERENCE = re.compile(
+    rf"^(?:[a-zA-Z0-9.-]+(?::\d+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+)
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+MEMORY = re.compile(r"^\d+[bkmg]?$", re.IGNORECASE)
+
+RestartPolicy = Literal["no", "on-failure", "always", "unless-stopped"]
+NetworkMode = Literal["bridge", "none"]
+
+
+def _check_name(value: str | None) -> str | None:
+    if value is not None and not CONTAINER_NAME.match(value):
+        raise ValueError("letters, digits, `_`, `.` and `-` only, starting alphanumeric")
+    return value
+
+
+ContainerName = Annotated[str | None, AfterValidator(_check_name)]
+
+
+class PortMapping(BaseModel):
+    """A published port; bound to loopback unless the user names another address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    container_port: int = Field(ge=1, le=65535)
+    host_port: int | None = Field(default=None, ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+    host_ip: str = "127.0.0.1"
+
+
+class VolumeMount(BaseModel):
+    """A host directory mounted into the container, read-only unless asked otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host_path: str = Field(min_length=1, max_length=4096)
+    container_path: str = Field(min_length=1, max_length=4096)
+    read_only: bool = True
+
+    @field_validator("host_path", "container_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must be an absolute path")
+        return value
+
+
+class ContainerConfig(BaseModel):
+    """What a managed container runs with. Env values are plain text or `{{ bw:... }}` refs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image: str = Field(min_length=1, max_length=512)
+    command: list[str] | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    ports: list[PortMapping] = Field(default_factory=list, max_length=64)
+    volumes: list[VolumeMount] = Field(default_factory=list, max_length=64)
+    restart_policy: RestartPolicy = "no"
+    memory: str | None = Field(default=None, max_length=32)
+    cpus: float | None = Field(default=None, gt=0, le=256)
+    network_mode: NetworkMode = "bridge"
+    stdin_open: bool = False
+    privileged: bool = False
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        if not IMAGE_REFERENCE.match(value):
+            raise ValueError("not a valid image reference (e.g. `ghcr.io/org/server:1.2`)")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(name for name in value if not ENV_NAME.match(name))
+        if bad:
+            raise ValueError(f"invalid variable names: {', '.join(bad)}")
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        if value is not None and not MEMORY.match(value):
+            raise ValueError("use a size such as `512m` or `1g`")
+        return value
+
+    @field_validator("privileged")
+    @classmethod
+    def _never_privileged(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("privileged mode is refused")
+        return value
+
+
+class CreateContainerRequest(BaseModel):
+    """Create from an explicit config (the user sees and confirms every field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ContainerName = None
+    server_name: str | None = Field(default=None, max_length=200)
+    config: ContainerConfig
+    start: bool = True
+
+
+class InstallRequest(BaseModel):
+    """Create from a catalog item: `parameters` fill its env templates, `secrets` answer its
+    required secrets (normally `{{ bw:... }}` references, keyed by secret name or env name).
+
+    The catalog only suggests: command, ports, volumes and extra env reach Docker only when this
+    request carries them, so the install does exactly what the user saw and confirmed
+    (`?dry_run=true` shows the resulting config without creating anything).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str = Field(min_length=1, max_length=300)
+    name: ContainerName = None
+    parameters: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    command: list[str] | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    ports: list[PortMapping] = Field(default_factory=list, max_length=64)
+    volumes: list[VolumeMount] = Field(default_factory=list, max_length=64)
+    restart_policy: RestartPolicy = "no"
+    memory: str | None = Field(default=None, max_length=32)
+    cpus: float | None = Field(default=None, gt=0, le=256)
+    network_mode: NetworkMode = "bridge"
+    stdin_open: bool | None = None
+    start: bool = True
+
+
+class InstallPreview(BaseModel):
+    """What an install would create, for the user to confirm."""
+
+    item_id: str
+    server_name: str
+    catalog_source: str
+    name: str | None
+    config: ContainerConfig
+
+
+class ContainerCreated(BaseModel):
+    container_id: str
+    name: str
+    status: str
+
+
+class PortView(BaseModel):
+    container_port: int
+    protocol: str
+    host_ip: str | None = None
+    host_port: int | None = None
+
+
+class ResourceUsage(BaseModel):
+    cpu_percent: float | None = None
+    memory_bytes: int | None = None
+    memory_limit_bytes: int | None = None
+
+
+class ContainerView(BaseModel):
+    """One managed container as the list shows it: Docker's live state joined with our record."""
+
+    container_id: str
+    docker_id: str | None
+    name: str
+    server_name: str | None
+    image: str
+    status: str
+    health: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    exit_code: int | None = None
+    ports: list[PortView] = Field(default_factory=list)
+    usage: ResourceUsage | None = None
+    catalog_source: str | None = None
+    config_version: int
+
+
+class ContainerList(BaseModel):
+    containers: list[ContainerView]
+
+
+class ContainerConfigView(BaseModel):
+    container_id: str
+    name: str
+    server_name: str | None
+    catalog_source: str | None
+    catalog_item: str | None
+    config_version: int
+    config: ContainerConfig
+
+
+class ActionResult(BaseModel):
+    """The state after an action, read back from Docker once the action's lock was released."""
+
+    container_id: str
+    name: str
+    status: str
+    action: str
+    at: datetime

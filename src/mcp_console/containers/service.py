@@ -1,0 +1,432 @@
+"""Container lifecycle: create, start, stop, restart, delete, list and logs of managed containers.
+
+Secrets: the stored config keeps `{{ bw:... }}` references. Values are resolved through the
+session's secret cache only to create the Docker container, and Docker's env cannot be changed
+after creation, so start and restart of a config with references re-create the container from
+the stored config with freshly resolved values (same name, labels and id; new Docker id). Nothing
+ever reads a secret back from Docker or the database.
+
+Rollback: any step failing after Docker created the container removes it again, and the record
+is written only after Docker succeeded, so a failed create leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from mcp_console.audit.service import FAILURE, SUCCESS, AuditService
+from mcp_console.containers.docker import (
+    MANAGED_LABEL,
+    ContainerSpec,
+    DockerAdapter,
+    container_exists,
+    container_not_found,
+    image_not_available,
+)
+from mcp_console.containers.locks import ContainerLocks
+from mcp_console.containers.models import ManagedContainer
+from mcp_console.containers.repository import ContainerRepository
+from mcp_console.containers.schemas import (
+    ActionResult,
+    ContainerConfig,
+    ContainerConfigView,
+    ContainerCreated,
+    ContainerView,
+    CreateContainerRequest,
+    ResourceUsage,
+)
+from mcp_console.containers.state import ACTIVE_STATES, status_of, usage_of, view_of
+from mcp_console.containers.validation import check_config
+from mcp_console.core.db import Database
+from mcp_console.core.errors import AppError
+from mcp_console.core.logging import redactor
+from mcp_console.core.settings import Settings
+from mcp_console.secrets.refs import has_references
+
+Progress = Callable[[int, str], Coroutine[Any, Any, None]]
+STATS_DEADLINE_SECONDS = 2.5
+STOP_TIMEOUT_SECONDS = 10
+
+
+class EnvResolver(Protocol):
+    """Replaces `{{ bw:item:field }}` references with values (the secrets resolver)."""
+
+    async def resolve(self, session_id: str, env: dict[str, str]) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the owner e-mail (labels, records, audit) and the session (secret cache)."""
+
+    owner: str
+    session_id: str
+
+
+@dataclass(frozen=True)
+class Origin:
+    source: str = "manual"
+    item_id: str | None = None
+
+
+async def _no_progress(_percent: int, _message: str) -> None:
+    return None
+
+
+def default_name(server_name: str | None, image: str, container_id: str) -> str:
+    base = server_name or image.split("@")[0].split(":")[0].rsplit("/", 1)[-1]
+    slug = re.sub(r"[^a-z0-9_.-]+", "-", base.lower()).strip("-.")[:40] or "server"
+    return f"mcp-{slug}-{container_id[:6]}"
+
+
+class ContainerService:
+    def __init__(
+        self,
+        docker: DockerAdapter,
+        database: Database,
+        resolver: EnvResolver,
+        audit: AuditService,
+        locks: ContainerLocks,
+        settings: Settings,
+    ) -> None:
+        self._docker = docker
+        self._database = database
+        self._resolver = resolver
+        self._audit = audit
+        self._locks = locks
+        self._settings = settings
+
+    # -- create -----------------------------------------------------------------------------
+
+    def prepare(self, request: CreateContainerRequest) -> CreateContainerRequest:
+        """Checks that need settings; run before a job is queued so bad input answers 422."""
+        check_config(request.config, self._settings.allowed_mount_root_list)
+        return request
+
+    async def create(
+        self,
+        actor: Actor,
+        request: CreateContainerRequest,
+        origin: Origin = Origin(),
+        progress: Progress = _no_progress,
+        container_id: str | None = None,
+        pull: bool = False,
+    ) -> ContainerCreated:
+        """Create (and start) a container. Only jobs pull (`pull=True`): a request never waits
+        on a registry, it answers 404 IMAGE_NOT_AVAILABLE and the client can retry async."""
+        container_id = container_id or uuid.uuid4().hex
+        config = request.config
+        name = request.name or default_name(request.server_name, config.image, container_id)
+        async with self._audited(actor, "container.create", container_id, f"name={name}"):
+            self.prepare(request)
+            now = datetime.now(UTC)
+            row = ManagedContainer(
+                id=container_id,
+                owner=actor.owner,
+                name=name,
+                server_name=request.server_name,
+                catalog_source=origin.source,
+                catalog_item=origin.item_id,
+                docker_id=None,
+                config=config.model_dump(mode="json"),
+                config_version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            await self._ensure_name_free(name)
+            await self._ensure_image(config.image, progress, pull)
+            await progress(60, "creating the container")
+            env = await self._resolve(row, actor)
+            row.docker_id = await self._docker.create(self._spec(row, env))
+            try:
+                if request.start:
+                    await progress(80, "starting the container")
+                    await self._docker.start(row.docker_id)
+                await self._insert(row)
+            except BaseException:
+                await self._discard(row.docker_id)
+                raise
+            attrs = await self._docker.inspect(row.docker_id)
+        return ContainerCreated(container_id=container_id, name=name, status=status_of(attrs))
+
+    async def _ensure_name_free(self, name: str) -> None:
+        async with self._database.sessions() as session:
+            taken = await ContainerRepository(session).name_taken(name)
+        if taken:
+            raise container_exists(name)
+
+    async def _ensure_image(self, image: str, progress: Progress, pull: bool) -> None:
+        if await self._docker.image_present(image):
+            await progress(50, "image present")
+            return
+        if not pull:
+            raise image_not_available(image)
+        await progress(10, f"pulling {image}")
+        loop = asyncio.get_running_loop()
+        reports: list[asyncio.Future[None]] = []
+
+        def on_status(status: str) -> None:
+            future: Future[None] = asyncio.run_coroutine_threadsafe(progress(30, status), loop)
+            reports.append(asyncio.wrap_future(future))
+
+        await self._docker.pull(image, on_status)
+        await asyncio.gather(*reports, return_exceptions=True)
+        await progress(50, "image pulled")
+
+    async def _resolve(self, row: ManagedContainer, actor: Actor) -> dict[str, str]:
+        """The env with references replaced (session cache first); values stay in memory."""
+        env = dict(ContainerConfig.model_validate(row.config).env)
+        return await self._resolver.resolve(actor.session_id, env)
+
+    def _spec(self, row: ManagedContainer, env: dict[str, str]) -> ContainerSpec:
+        config = ContainerConfig.model_validate(row.config)
+        cpus = config.cpus or self._settings.container_default_cpus
+        return ContainerSpec(
+            name=row.name,
+            image=config.image,
+            labels={
+                MANAGED_LABEL: "true",
+                "mcp-console.id": row.id,
+                "mcp-console.owner": row.owner,
+                "mcp-console.server": row.server_name or "",
+                "mcp-console.source": row.catalog_source or "manual",
+                "mcp-console.config-version": str(row.config_version),
+            },
+            env=env,
+            command=config.command,
+            ports={
+                f"{port.container_port}/{port.protocol}": (port.host_ip, port.host_port)
+                for port in config.ports
+            },
+            binds={
+                volume.host_path: {
+                    "bind": volume.container_path,
+                    "mode": "ro" if volume.read_only else "rw",
+                }
+                for volume in config.volumes
+            },
+            restart_policy=config.restart_policy,
+            mem_limit=config.memory or self._settings.container_default_memory,
+            nano_cpus=int(cpus * 1_000_000_000),
+            network_mode=config.network_mode,
+            stdin_open=config.stdin_open,
+        )
+
+    async def _insert(self, row: ManagedContainer) -> None:
+        try:
+            async with self._database.sessions.begin() as session:
+                await ContainerRepository(session).add(row)
+        except IntegrityError:
+            raise container_exists(row.name) from None
+
+    async def _discard(self, docker_id: str | None) -> None:
+        """Rollback: remove what Docker created; never hide the original error."""
+        if docker_id:
+            with contextlib.suppress(AppError):
+                await asyncio.shield(self._docker.remove(docker_id, force=True))
+
+    # -- actions ----------------------------------------------------------------------------
+
+    async def start(self, actor: Actor, container_id: str) -> ActionResult:
+        async with (
+            self._audited(actor, "container.start", container_id),
+            self._locks.hold(container_id),
+        ):
+            row = await self._owned(actor, container_id)
+            attrs = await self._inspect(row)
+            if status_of(attrs) not in ACTIVE_STATES:
+                docker_id = await self._ready_to_start(row, actor, attrs)
+                await self._docker.start(docker_id)
+            return await self._result(row, "start")
+
+    async def stop(self, actor: Actor, container_id: str) -> ActionResult:
+        async with (
+            self._audited(actor, "container.stop", container_id),
+            self._locks.hold(container_id),
+        ):
+            row = await self._owned(actor, container_id)
+            if row.docker_id and status_of(await self._inspect(row)) in ACTIVE_STATES:
+                await self._docker.stop(row.docker_id, STOP_TIMEOUT_SECONDS)
+            return await self._result(row, "stop")
+
+    async def restart(self, actor: Actor, container_id: str) -> ActionResult:
+        async with (
+            self._audited(actor, "container.restart", container_id),
+            self._locks.hold(container_id),
+        ):
+            row = await self._owned(actor, container_id)
+            attrs = await self._inspect(row)
+            if row.docker_id and status_of(attrs) in ACTIVE_STATES:
+                await self._docker.stop(row.docker_id, STOP_TIMEOUT_SECONDS)
+            docker_id = await self._ready_to_start(row, actor, attrs)
+            await self._docker.start(docker_id)
+            return await self._result(row, "restart")
+
+    async def delete(self, actor: Actor, container_id: str, force: bool) -> None:
+        async with (
+            self._audited(actor, "container.delete", container_id),
+            self._locks.hold(container_id),
+        ):
+            row = await self._owned(actor, container_id)
+            if status_of(await self._inspect(row)) in ACTIVE_STATES and not force:
+                raise AppError(
+                    "CONTAINER_RUNNING",
+                    "The container is running.",
+                    status=409,
+                    hint="Stop it first, or delete with ?force=true.",
+                )
+            if row.docker_id:
+                with contextlib.suppress(AppError):
+                    await self._docker.remove(row.docker_id, force=True)
+            async with self._database.sessions.begin() as session:
+                stored = await ContainerRepository(session).get_owned(row.id, actor.owner)
+                if stored is not None:
+                    await ContainerRepository(session).delete(stored)
+
+    async def _ready_to_start(
+        self, row: ManagedContainer, actor: Actor, attrs: dict[str, Any] | None
+    ) -> str:
+        """The Docker id to start: the existing container, or a fresh one with re-resolved env."""
+        config = ContainerConfig.model_validate(row.config)
+        if attrs is not None and row.docker_id and not has_references(config.env):
+            return row.docker_id
+        env = await self._resolve(row, actor)  # first: a failure here keeps the old container
+        await self._discard(row.docker_id)
+        docker_id = await self._docker.create(self._spec(row, env))
+        async with self._database.sessions.begin() as session:
+            await session.execute(
+                update(ManagedContainer)
+                .where(ManagedContainer.id == row.id)
+                .values(docker_id=docker_id, updated_at=datetime.now(UTC))
+            )
+        row.docker_id = docker_id
+        return docker_id
+
+    async def _result(self, row: ManagedContainer, action: str) -> ActionResult:
+        status = status_of(await self._inspect(row))
+        return ActionResult(
+            container_id=row.id, name=row.name, status=status, action=action, at=datetime.now(UTC)
+        )
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def _owned(self, actor: Actor, container_id: str) -> ManagedContainer:
+        async with self._database.sessions() as session:
+            row = await ContainerRepository(session).get_owned(container_id, actor.owner)
+        if row is None:
+            raise container_not_found()
+        return row
+
+    async def _inspect(self, row: ManagedContainer) -> dict[str, Any] | None:
+        return await self._docker.inspect(row.docker_id) if row.docker_id else None
+
+    async def list_views(
+        self, actor: Actor, include_stopped: bool, stats: bool
+    ) -> list[ContainerView]:
+        async with self._database.sessions() as session:
+            rows = await ContainerRepository(session).list_owned(actor.owner)
+        by_id = {
+            attrs["Config"]["Labels"].get("mcp-console.id"): attrs
+            for attrs in await self._docker.list_managed(actor.owner)
+        }
+        selected = [
+            (row, by_id.get(row.id))
+            for row in rows
+            if include_stopped or status_of(by_id.get(row.id)) in ACTIVE_STATES
+        ]
+        usages = await asyncio.gather(
+            *(self._usage(attrs) if stats else _none() for _row, attrs in selected)
+        )
+        return [
+            view_of(row, attrs, usage) for (row, attrs), usage in zip(selected, usages, strict=True)
+        ]
+
+    async def _usage(self, attrs: dict[str, Any] | None) -> ResourceUsage | None:
+        if status_of(attrs) != "running" or attrs is None:
+            return None
+        try:
+            stats = await asyncio.wait_for(
+                self._docker.stats(str(attrs["Id"])), STATS_DEADLINE_SECONDS
+            )
+        except (TimeoutError, AppError):
+            return None
+        return usage_of(stats)
+
+    async def get_config(self, actor: Actor, container_id: str) -> ContainerConfigView:
+        row = await self._owned(actor, container_id)
+        return ContainerConfigView(
+            container_id=row.id,
+            name=row.name,
+            server_name=row.server_name,
+            catalog_source=row.catalog_source,
+            catalog_item=row.catalog_item,
+            config_version=row.config_version,
+            config=ContainerConfig.model_validate(row.config),
+        )
+
+    async def docker_id_of(self, actor: Actor, container_id: str) -> str:
+        """The current Docker id of an owned container (for the inspector's stdio attach)."""
+        row = await self._owned(actor, container_id)
+        if not row.docker_id:
+            raise container_not_found()
+        return row.docker_id
+
+    async def logs(
+        self,
+        actor: Actor,
+        container_id: str,
+        *,
+        tail: str = "all",
+        since: float | None = None,
+        follow: bool = True,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Batches of redacted log events; the last batch is `[{"event": "end"}]`.
+
+        The container's references are resolved once (from the session cache) before streaming,
+        which registers their values with this process's redactor even when another process
+        (a worker) created the container.
+        """
+        row = await self._owned(actor, container_id)
+        if not row.docker_id:
+            raise container_not_found()
+        await self._resolve(row, actor)  # no references: returns at once, no session lookup
+        stream = self._docker.logs(row.docker_id, tail=tail, since=since, follow=follow)
+        async for batch in stream:
+            yield [
+                {"stream": line.stream, "time": line.timestamp, "line": redactor.text(line.text)}
+                for line in batch
+            ]
+        yield [{"event": "end", "reason": "stream finished"}]
+
+    # -- audit ------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _audited(
+        self, actor: Actor, action: str, target: str, detail: str | None = None
+    ) -> AsyncIterator[None]:
+        """One audit entry per action: success, or failure with the error code (never a text)."""
+        try:
+            yield
+        except AppError as exc:
+            await asyncio.shield(self._audit.record(actor.owner, action, target, FAILURE, exc.code))
+            raise
+        except Exception:
+            await asyncio.shield(
+                self._audit.record(actor.owner, action, target, FAILURE, "INTERNAL_ERROR")
+            )
+            raise
+        await self._audit.record(actor.owner, action, target, SUCCESS, detail)
+
+
+async def _none() -> None:
+    return None

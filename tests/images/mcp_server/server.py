@@ -1,0 +1,54 @@
+"""A small but real MCP server over stdio, built on the official `mcp` SDK, for container tests.
+
+It runs inside the locally built test image (see tests/support/images.py) and offers tools with
+input schemas (one echoes, one adds, one always answers with an error result), two resources and
+a prompt, so the inspector can exercise every kind of capability through the container code.
+"""
+
+from __future__ import annotations
+
+import os
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+
+server = MCPServer(
+    name="console-test-server",
+    version="1.0.0",
+    instructions="Test server for the MCP Gateway Console; every tool is harmless.",
+)
+
+
+@server.tool(description="Return the given text unchanged.")
+def echo(text: str) -> str:
+    return text
+
+
+@server.tool(description="Add two numbers.")
+def add(a: float, b: float) -> float:
+    return a + b
+
+
+@server.tool(description="Always fails with an error result (for error pass-through tests).")
+def fail(reason: str = "requested failure") -> str:
+    raise ToolError(f"tool failed: {reason}")
+
+
+@server.resource("test://greeting", name="greeting", mime_type="text/plain")
+def greeting() -> str:
+    return "hello from the console test server"
+
+
+@server.resource("test://environment", name="environment", mime_type="text/plain")
+def environment() -> str:
+    """Names (never values) of the variables the container received."""
+    return "\n".join(sorted(os.environ))
+
+
+@server.prompt(description="Ask for a summary of a topic.")
+def summarize(topic: str) -> str:
+    return f"Please summarize {topic} in three sentences."
+
+
+if __name__ == "__main__":
+    server.run("stdio")

@@ -1,0 +1,1 @@
+"""MCP inspector: server info, tools, resources and prompts of a running server."""

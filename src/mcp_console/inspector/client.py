@@ -1,0 +1,478 @@
+"""The one MCP adapter: the official `mcp` SDK's `ClientSession` over the console's transports.
+
+Nothing else in the console imports the SDK. Two ways in:
+- `connect_docker_stdio`: a managed container's stdin/stdout through a Docker attach socket,
+  bridged to the session's memory streams (no shell, no `docker` CLI). Request ids are namespaced
+  on the wire, because every client attached to a container sees all of its stdout.
+- `connect_remote`: streamable HTTP or SSE, with the HTTP client made by the SSRF-safe factory.
+
+SDK failures become `AppError`s here, so callers only ever see stable codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import anyio
+import httpx2
+import mcp_types as mt
+from mcp import ClientSession
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from mcp.shared.message import SessionMessage
+from pydantic import ValidationError
+
+from mcp_console import __version__
+from mcp_console.containers.docker import _split_frames
+from mcp_console.core.errors import AppError
+from mcp_console.core.logging import redactor
+from mcp_console.inspector import schemas
+
+logger = logging.getLogger("mcp_console.inspector")
+CLIENT_INFO = mt.Implementation(name="mcp-gateway-console", version=__version__)
+MAX_PAGES = 1000
+READ_CHUNK = 65536
+STDOUT, STDERR = 1, 2
+CANCELLED = "notifications/cancelled"
+Page = TypeVar("Page", mt.ListToolsResult, mt.ListResourcesResult, mt.ListPromptsResult)
+Item = TypeVar("Item")
+
+
+class HttpClientFactory(Protocol):
+    """The SDK's client-factory signature; the console passes the SSRF-safe one."""
+
+    def __call__(
+        self,
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+    ) -> httpx2.AsyncClient: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time limits: the handshake as a whole, and each request after it."""
+
+    init_seconds: float
+    call_seconds: float
+
+
+def handshake_failed(reason: str, hint: str | None = None) -> AppError:
+    return AppError(
+        "MCP_HANDSHAKE_FAILED",
+        f"The server did not complete the MCP handshake: {redactor.text(reason)[:300]}",
+        status=502,
+        hint=hint or "Check that the container or URL runs an MCP server on this transport.",
+    )
+
+
+def mcp_timeout(operation: str, seconds: float) -> AppError:
+    return AppError(
+        "MCP_TIMEOUT",
+        f"The MCP server did not answer {operation} within {seconds:g} s.",
+        status=504,
+        hint="Retry, or raise MCP_CALL_TIMEOUT_SECONDS for slow tools.",
+        retryable=True,
+    )
+
+
+def connection_lost() -> AppError:
+    return AppError(
+        "MCP_CONNECTION_LOST",
+        "The connection to the MCP server ended.",
+        status=502,
+        hint="The server process may have exited; check the container's logs.",
+        retryable=True,
+    )
+
+
+def request_failed(operation: str, message: str, code: int | None = None) -> AppError:
+    return AppError(
+        "MCP_REQUEST_FAILED",
+        f"The MCP server refused {operation}: {redactor.text(message)[:500]}",
+        status=502,
+        details={"mcp_code": code} if code is not None else None,
+    )
+
+
+class McpClient:
+    """One initialised session; safe to use from concurrent tasks (the SDK correlates ids)."""
+
+    def __init__(
+        self, session: ClientSession, init: mt.InitializeResult, limits: Limits, ended: anyio.Event
+    ) -> None:
+        self._session = session
+        self._init = init
+        self._limits = limits
+        self.ended = ended
+        self._tools: dict[str, schemas.ToolInfo] | None = None
+
+    def capabilities(self) -> schemas.ServerCapabilities:
+        caps = self._init.capabilities
+        info = self._init.server_info
+        return schemas.ServerCapabilities(
+            server_name=info.name,
+            server_version=info.version,
+            server_title=info.title,
+            protocol_version=self._init.protocol_version,
+            instructions=self._init.instructions,
+            capabilities=schemas.CapabilityFlags(
+                tools=caps.tools is not None,
+                resources=caps.resources is not None,
+                prompts=caps.prompts is not None,
+                logging=caps.logging is not None,
+                completions=caps.completions is not None,
+                resource_subscribe=bool(caps.resources and caps.resources.subscribe),
+                tools_list_changed=bool(caps.tools and caps.tools.list_changed),
+                resources_list_changed=bool(caps.resources and caps.resources.list_changed),
+                prompts_list_changed=bool(caps.prompts and caps.prompts.list_changed),
+            ),
+            raw_capabilities=caps.model_dump(mode="json", by_alias=True, exclude_none=True),
+        )
+
+    async def list_tools(self) -> schemas.ToolList:
+        tools, pages = await self._all_pages(
+            "tools/list", self._session.list_tools, lambda page: page.tools
+        )
+        listed = [_tool_info(tool) for tool in tools]
+        self._tools = {tool.name: tool for tool in listed}
+        return schemas.ToolList(tools=listed, pages=pages)
+
+    async def tool(self, name: str) -> schemas.ToolInfo | None:
+        """A tool's description (cached per session; listed again when the name is unknown)."""
+        if self._tools is None or name not in self._tools:
+            await self.list_tools()
+        assert self._tools is not None
+        return self._tools.get(name)
+
+    async def list_resources(self) -> schemas.ResourceList:
+        resources, pages = await self._all_pages(
+            "resources/list", self._session.list_resources, lambda page: page.resources
+        )
+        return schemas.ResourceList(resources=[_resource_info(r) for r in resources], pages=pages)
+
+    async def list_prompts(self) -> schemas.PromptList:
+        prompts, pages = await self._all_pages(
+            "prompts/list", self._session.list_prompts, lambda page: page.prompts
+        )
+        return schemas.PromptList(prompts=[_prompt_info(p) for p in prompts], pages=pages)
+
+    async def call_tool(self, name: str, arguments: dict[str, Any]) -> schemas.ToolCallResult:
+        with self._mapped("tools/call"):
+            result = await self._session.call_tool(name, arguments)
+        assert isinstance(result, mt.CallToolResult)
+        return schemas.ToolCallResult(
+            tool=name,
+            is_error=bool(result.is_error),
+            content=[_json(block) for block in result.content],
+            structured_content=result.structured_content,
+        )
+
+    async def read_resource(self, uri: str) -> schemas.ResourceContents:
+        with self._mapped("resources/read"):
+            result = await self._session.read_resource(uri)
+        return schemas.ResourceContents(uri=uri, contents=[_json(c) for c in result.contents])
+
+    async def get_prompt(self, name: str, arguments: dict[str, str]) -> schemas.PromptMessages:
+        with self._mapped("prompts/get"):
+            result = await self._session.get_prompt(name, arguments or None)
+        return schemas.PromptMessages(
+            name=name,
+            description=result.description,
+            messages=[_json(message) for message in result.messages],
+        )
+
+    async def _all_pages(
+        self,
+        operation: str,
+        fetch: Callable[..., Awaitable[Page]],
+        items: Callable[[Page], list[Item]],
+    ) -> tuple[list[Item], int]:
+        """Follows `nextCursor` to the end; a cursor seen twice would loop, so it is an error."""
+        collected: list[Item] = []
+        seen: set[str] = set()
+        cursor: str | None = None
+        for pages in range(1, MAX_PAGES + 1):
+            params = mt.PaginatedRequestParams(cursor=cursor) if cursor else None
+            with self._mapped(operation):
+                page = await fetch(params=params)
+            collected.extend(items(page))
+            cursor = page.next_cursor
+            if not cursor:
+                return collected, pages
+            if cursor in seen:
+                break
+            seen.add(cursor)
+        raise request_failed(operation, "the pagination cursors do not come to an end")
+
+    @contextlib.contextmanager
+    def _mapped(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except MCPError as exc:
+            if exc.code == mt.REQUEST_TIMEOUT:
+                raise mcp_timeout(operation, self._limits.call_seconds) from None
+            if exc.code == mt.CONNECTION_CLOSED:
+                raise connection_lost() from None
+            raise request_failed(operation, exc.message, exc.code) from None
+        except (RuntimeError, ValidationError) as exc:
+            raise request_failed(operation, str(exc)) from None
+
+
+@contextlib.asynccontextmanager
+async def connect_streams(
+    read_stream: Any, write_stream: Any, limits: Limits, ended: anyio.Event | None = None
+) -> AsyncIterator[McpClient]:
+    """Runs the handshake within the time limit; every later request has its own limit."""
+    with unwrapped_errors():
+        async with ClientSession(
+            read_stream,
+            write_stream,
+            read_timeout_seconds=limits.call_seconds,
+            client_info=CLIENT_INFO,
+        ) as session:
+            init = await _handshake(session, limits)
+            yield McpClient(session, init, limits, ended or anyio.Event())
+
+
+@contextlib.contextmanager
+def unwrapped_errors() -> Iterator[None]:
+    """anyio task groups wrap what their body raises; callers get the `AppError` itself."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        raise unwrap_error(group) from None
+
+
+async def _handshake(session: ClientSession, limits: Limits) -> mt.InitializeResult:
+    try:
+        with anyio.fail_after(limits.init_seconds):
+            return await session.initialize()
+    except TimeoutError:
+        raise handshake_failed(f"no answer within {limits.init_seconds:g} s") from None
+    except MCPError as exc:
+        raise handshake_failed(exc.message) from None
+    except (RuntimeError, ValidationError) as exc:
+        raise handshake_failed(str(exc)) from None
+
+
+# -- remote servers -------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def connect_remote(
+    server: schemas.RemoteServer, client_factory: HttpClientFactory, limits: Limits
+) -> AsyncIterator[McpClient]:
+    """One session per use over streamable HTTP or SSE; the SDK only gets SSRF-safe clients."""
+    url = str(server.url)
+    timeout = httpx2.Timeout(limits.call_seconds, connect=limits.init_seconds)
+    with unwrapped_errors():
+        async with contextlib.AsyncExitStack() as stack:
+            if server.transport == "sse":
+                transport = sse_client(
+                    url, timeout=limits.init_seconds, httpx_client_factory=client_factory
+                )
+            else:
+                http = await stack.enter_async_context(client_factory(timeout=timeout))
+                transport = streamable_http_client(url, http_client=http)
+            read_stream, write_stream = await stack.enter_async_context(transport)
+            yield await stack.enter_async_context(
+                connect_streams(read_stream, write_stream, limits)
+            )
+
+
+# -- stdio in a container -------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def connect_docker_stdio(sock: socket.socket, limits: Limits) -> AsyncIterator[McpClient]:
+    """A session over an attach socket; `client.ended` is set when the container's output ends."""
+    ended = anyio.Event()
+    with unwrapped_errors():
+        async with (
+            docker_stdio_streams(sock, ended) as (read_stream, write_stream),
+            connect_streams(read_stream, write_stream, limits, ended) as client,
+        ):
+            yield client
+
+
+class IdNamespace:
+    """Makes this connection's request ids unique among everyone attached to the container.
+
+    Docker sends a container's stdout to every attached client, so another console process (or
+    the gateway) sees our responses and we see theirs; answers with ids we did not send are
+    dropped instead of resolving one of our pending requests.
+    """
+
+    def __init__(self) -> None:
+        self.prefix = f"mcp-console-{secrets.token_hex(6)}:"
+
+    def outbound(self, message: mt.JSONRPCMessage) -> mt.JSONRPCMessage:
+        if isinstance(message, mt.JSONRPCRequest):
+            return message.model_copy(update={"id": self._wrap(message.id)})
+        if isinstance(message, mt.JSONRPCNotification) and message.method == CANCELLED:
+            params = dict(message.params or {})
+            if "requestId" in params:
+                params["requestId"] = self._wrap(params["requestId"])
+            return message.model_copy(update={"params": params})
+        return message
+
+    def inbound(self, message: mt.JSONRPCMessage) -> mt.JSONRPCMessage | None:
+        if isinstance(message, mt.JSONRPCResponse | mt.JSONRPCError):
+            original = self._unwrap(message.id)
+            return None if original is None else message.model_copy(update={"id": original})
+        return message
+
+    def _wrap(self, request_id: mt.RequestId) -> str:
+        kind = "i" if isinstance(request_id, int) else "s"
+        return f"{self.prefix}{kind}{request_id}"
+
+    def _unwrap(self, wire_id: mt.RequestId | None) -> mt.RequestId | None:
+        if not isinstance(wire_id, str) or not wire_id.startswith(self.prefix):
+            return None
+        kind, value = wire_id[len(self.prefix)], wire_id[len(self.prefix) + 1 :]
+        return int(value) if kind == "i" else value
+
+
+class StdoutDecoder:
+    """Docker's multiplexed attach stream to JSON-RPC messages: one message per stdout line."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._partial = {STDOUT: b"", STDERR: b""}
+
+    def feed(self, chunk: bytes) -> list[mt.JSONRPCMessage]:
+        self._buffer += chunk
+        messages: list[mt.JSONRPCMessage] = []
+        for stream_id, payload, rest in _split_frames(self._buffer):
+            self._buffer = rest
+            *lines, self._partial[stream_id] = (self._partial.get(stream_id, b"") + payload).split(
+                b"\n"
+            )
+            for line in lines:
+                message = _parse_line(stream_id, line)
+                if message is not None:
+                    messages.append(message)
+        return messages
+
+
+def _parse_line(stream_id: int, raw: bytes) -> mt.JSONRPCMessage | None:
+    text = raw.decode(errors="replace").strip()
+    if not text:
+        return None
+    if stream_id != STDOUT:
+        logger.debug("mcp server stderr", extra={"line": redactor.text(text)[:500]})
+        return None
+    try:
+        return mt.jsonrpc_message_adapter.validate_json(text, by_name=False)
+    except ValueError:
+        logger.debug("non-JSON-RPC stdout line ignored", extra={"line": redactor.text(text)[:200]})
+        return None
+
+
+@contextlib.asynccontextmanager
+async def docker_stdio_streams(
+    sock: socket.socket, ended: anyio.Event
+) -> AsyncIterator[tuple[Any, Any]]:
+    """Bridges the attach socket to the SDK's memory streams with two pump tasks."""
+    ids = IdNamespace()
+    loop = asyncio.get_running_loop()
+    sock.setblocking(False)
+    read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
+
+    async def pump_out() -> None:
+        decoder = StdoutDecoder()
+        try:
+            async with read_writer:
+                while chunk := await loop.sock_recv(sock, READ_CHUNK):
+                    for message in decoder.feed(chunk):
+                        inbound = ids.inbound(message)
+                        if inbound is not None:
+                            await read_writer.send(SessionMessage(inbound))
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
+        finally:
+            ended.set()
+
+    async def pump_in() -> None:
+        try:
+            async with write_reader:
+                async for item in write_reader:
+                    wire = ids.outbound(item.message)
+                    data = wire.model_dump_json(by_alias=True, exclude_unset=True) + "\n"
+                    await loop.sock_sendall(sock, data.encode())
+        except OSError:
+            await read_writer.aclose()
+
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(pump_out)
+            tasks.start_soon(pump_in)
+            try:
+                yield read_stream, write_stream
+            finally:
+                tasks.cancel_scope.cancel()
+    finally:
+        for stream in (read_stream, write_stream, read_writer, write_reader):
+            stream.close()
+        sock.close()
+
+
+def unwrap_error(exc: BaseException) -> BaseException:
+    """The error to report from task-group exception groups: an `AppError` if one is inside."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        app_errors = [inner for inner in exc.exceptions if isinstance(inner, AppError)]
+        exc = app_errors[0] if app_errors else exc.exceptions[0]
+    return exc
+
+
+def _json(model: Any) -> dict[str, Any]:
+    data: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return data
+
+
+def _tool_info(tool: mt.Tool) -> schemas.ToolInfo:
+    return schemas.ToolInfo(
+        name=tool.name,
+        title=tool.title,
+        description=tool.description,
+        input_schema=tool.input_schema,
+        output_schema=tool.output_schema,
+        annotations=_json(tool.annotations) if tool.annotations else None,
+    )
+
+
+def _resource_info(resource: mt.Resource) -> schemas.ResourceInfo:
+    return schemas.ResourceInfo(
+        uri=str(resource.uri),
+        name=resource.name,
+        title=resource.title,
+        description=resource.description,
+        mime_type=resource.mime_type,
+        size=resource.size,
+    )
+
+
+def _prompt_info(prompt: mt.Prompt) -> schemas.PromptInfo:
+    return schemas.PromptInfo(
+        name=prompt.name,
+        title=prompt.title,
+        description=prompt.description,
+        arguments=[
+            schemas.PromptArgument(
+                name=argument.name,
+                description=argument.description,
+                required=bool(argument.required),
+            )
+            for argument in prompt.arguments or []
+        ],
+    )

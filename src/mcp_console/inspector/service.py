@@ -1,0 +1,161 @@
+"""Inspecting MCP servers: what a server offers, and trying its tools, resources and prompts.
+
+Two kinds of target. A managed container (owned by the caller, running, started with stdin
+open) is reached over stdio through the process-wide session pool. A remote server is reached
+over streamable HTTP or SSE with one short session per request. Tool calls are checked against
+the tool's `inputSchema` first; a tool's own error result is returned as data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mcp_console.containers.service import Actor
+from mcp_console.core.errors import AppError
+from mcp_console.core.logging import redactor
+from mcp_console.inspector import schemas
+from mcp_console.inspector.client import McpClient, handshake_failed
+from mcp_console.inspector.pool import StdioSessionPool
+from mcp_console.inspector.validation import check_arguments
+
+logger = logging.getLogger("mcp_console.inspector")
+LOGGED_OUTPUT_CHARS = 2000
+RemoteConnector = Callable[[schemas.RemoteServer], AbstractAsyncContextManager[McpClient]]
+
+
+class ContainerLookup(Protocol):
+    """The container service: ownership (404 for others) and the current Docker id."""
+
+    async def docker_id_of(self, actor: Actor, container_id: str) -> str: ...
+
+
+class ContainerState(Protocol):
+    async def inspect(self, docker_id: str) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class ContainerTarget:
+    actor: Actor
+    container_id: str
+
+
+Target = ContainerTarget | schemas.RemoteServer
+
+
+def container_not_running() -> AppError:
+    return AppError(
+        "CONTAINER_NOT_RUNNING",
+        "The container is not running.",
+        status=409,
+        hint="Start it with POST /api/containers/{id}/start, then inspect it again.",
+    )
+
+
+class InspectorService:
+    def __init__(
+        self,
+        containers: ContainerLookup,
+        docker: ContainerState,
+        pool: StdioSessionPool,
+        remote: RemoteConnector,
+    ) -> None:
+        self._containers = containers
+        self._docker = docker
+        self._pool = pool
+        self._remote = remote
+
+    async def capabilities(self, target: Target) -> schemas.ServerCapabilities:
+        async with self._client(target) as client:
+            return client.capabilities()
+
+    async def tools(self, target: Target) -> schemas.ToolList:
+        async with self._client(target) as client:
+            return await client.list_tools()
+
+    async def resources(self, target: Target) -> schemas.ResourceList:
+        async with self._client(target) as client:
+            return await client.list_resources()
+
+    async def prompts(self, target: Target) -> schemas.PromptList:
+        async with self._client(target) as client:
+            return await client.list_prompts()
+
+    async def read_resource(self, target: Target, uri: str) -> schemas.ResourceContents:
+        async with self._client(target) as client:
+            return await client.read_resource(uri)
+
+    async def get_prompt(
+        self, target: Target, name: str, arguments: dict[str, str]
+    ) -> schemas.PromptMessages:
+        async with self._client(target) as client:
+            return await client.get_prompt(name, arguments)
+
+    async def call_tool(
+        self, target: Target, name: str, arguments: dict[str, Any]
+    ) -> schemas.ToolCallResult:
+        """Validate, call, log a redacted preview of the output; error results are data."""
+        async with self._client(target) as client:
+            tool = await client.tool(name)
+            if tool is None:
+                raise AppError(
+                    "TOOL_NOT_FOUND",
+                    f"The server has no tool named {name}.",
+                    status=404,
+                    hint="GET .../tools lists the tools this server offers.",
+                )
+            check_arguments(name, tool.input_schema, arguments)
+            started = time.perf_counter()
+            result = await client.call_tool(name, arguments)
+        logger.info(
+            "mcp tool called",
+            extra={
+                "tool": name,
+                "is_error": result.is_error,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "output": _output_preview(result),
+            },
+        )
+        return result
+
+    @contextlib.asynccontextmanager
+    async def _client(self, target: Target) -> AsyncIterator[McpClient]:
+        if isinstance(target, schemas.RemoteServer):
+            async with self._remote(target) as client:
+                yield client
+            return
+        docker_id = await self._stdio_container(target)
+        client = await self._pool.client(docker_id)
+        try:
+            yield client
+        except AppError as exc:
+            if exc.code == "MCP_CONNECTION_LOST":
+                await self._pool.discard(docker_id)
+            raise
+
+    async def _stdio_container(self, target: ContainerTarget) -> str:
+        """The Docker id of an owned container that runs and can be spoken to over stdio."""
+        docker_id = await self._containers.docker_id_of(target.actor, target.container_id)
+        attrs = await self._docker.inspect(docker_id)
+        state = (attrs or {}).get("State") or {}
+        if not state.get("Running") or state.get("Paused") or state.get("Restarting"):
+            raise container_not_running()
+        assert attrs is not None
+        if not (attrs.get("Config") or {}).get("OpenStdin"):
+            raise handshake_failed(
+                "the container was started without stdin open",
+                hint="Set stdin_open in the container config: stdio MCP servers read stdin.",
+            )
+        return docker_id
+
+
+def _output_preview(result: schemas.ToolCallResult) -> str:
+    """Redacted first (so no cut can split a secret past the registry), then shortened."""
+    output = {"content": result.content, "structured_content": result.structured_content}
+    return redactor.text(json.dumps(output, default=str))[:LOGGED_OUTPUT_CHARS]

@@ -9,12 +9,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from mcp_console import __version__
+from mcp_console.audit.api import router as audit_router
+from mcp_console.auth.api import router as auth_router
+from mcp_console.catalog.api import router as catalog_router
+from mcp_console.containers.api import router as containers_router
 from mcp_console.core.handlers import install_error_handlers
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.lifespan import lifespan
 from mcp_console.core.middleware import RequestLogMiddleware
 from mcp_console.core.settings import Settings
 from mcp_console.health.api import router as health_router
+from mcp_console.inspector.api import router as inspector_router
+from mcp_console.jobs.api import router as jobs_router
 
 SENSITIVE_MARK = "x-sensitive"
 
@@ -37,6 +43,12 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     app.state.keys = keys
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(auth_router)
+    app.include_router(catalog_router)
+    app.include_router(containers_router)
+    app.include_router(inspector_router)
+    app.include_router(audit_router)
+    app.include_router(jobs_router)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

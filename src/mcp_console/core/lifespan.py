@@ -9,11 +9,17 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from mcp_console.auth.service import AuthService
+from mcp_console.auth.setup import build_auth_service
+from mcp_console.catalog.service import CatalogService
+from mcp_console.catalog.setup import build_catalog_service
+from mcp_console.containers.docker import DockerAdapter
 from mcp_console.core.db import Database
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
 from mcp_console.health.service import HealthMonitor
+from mcp_console.inspector.wiring import InspectorParts, build_inspector_parts
 from mcp_console.jobs.queue import JobQueue
 from mcp_console.jobs.setup import build_job_queue
 
@@ -28,6 +34,10 @@ class AppServices:
     database: Database
     health: HealthMonitor
     jobs: JobQueue
+    docker: DockerAdapter
+    catalog: CatalogService
+    inspector: InspectorParts
+    auth: AuthService
 
 
 @asynccontextmanager
@@ -38,7 +48,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     database = Database(settings.database_url)
     health = HealthMonitor(redis, database, settings.health_check_interval_seconds)
     jobs = build_job_queue(settings, redis)
-    app.state.services = AppServices(settings, keys, redis, database, health, jobs)
+    docker = DockerAdapter(settings.docker_host)
+    catalog = build_catalog_service(settings, redis, database)
+    inspector = build_inspector_parts(settings, docker)
+    app.state.services = AppServices(
+        settings,
+        keys,
+        redis,
+        database,
+        health,
+        jobs,
+        docker=docker,
+        catalog=catalog,
+        inspector=inspector,
+        auth=build_auth_service(settings, keys, redis),
+    )
     await health.start()
     logger.info("api ready", extra={"environment": settings.environment})
     try:
@@ -46,5 +70,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await health.stop()
         await jobs.close()
+        await inspector.close()
+        await docker.close()
+        await catalog.aclose()
         await redis.close()
         await database.close()

@@ -1,7 +1,10 @@
 """Imports every table module so the metadata (for Alembic and `db copy`) is complete."""
 
+from mcp_console.audit import models as audit_models
+from mcp_console.catalog import models as catalog_models
+from mcp_console.containers import models as container_models
 from mcp_console.core.db import Base
 from mcp_console.credentials import models as credential_models
 
 metadata = Base.metadata
-TABLE_MODULES = (credential_models,)
+TABLE_MODULES = (credential_models, container_models, audit_models, catalog_models)

@@ -21,13 +21,19 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./data/mcp-console.db"
     docker_host: str = "unix:///var/run/docker.sock"
     data_dir: Path = Path("./data")
-    session_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # A float so tests can use a few seconds (0.05 = 3 s); operators set whole minutes.
+    session_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    session_max_hours: float = Field(default=12, gt=0, le=24 * 30)
+    login_rate_limit_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_rate_limit_per_email: int = Field(default=5, ge=1, le=10_000)
+    login_rate_limit_window_seconds: int = Field(default=900, ge=1, le=24 * 3600)
     job_retention_hours: int = Field(default=24, ge=1, le=24 * 30)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_request_body: bool = False
     cors_origins: str = ""
     api_url: str = "http://127.0.0.1:8000"
     bitwarden_cli_path: str = "bw"
+    bitwarden_cli_timeout_seconds: float = Field(default=60, gt=0, le=600)
     health_check_interval_seconds: float = Field(default=5.0, gt=0, le=300)
     job_timeout_seconds: int = Field(default=600, ge=1, le=24 * 3600)
     job_max_tries: int = Field(default=3, ge=1, le=20)
@@ -49,6 +55,9 @@ class Settings(BaseSettings):
     container_default_memory: str = Field(default="512m", pattern=r"^\d+[bkmgBKMG]?$")
     container_default_cpus: float = Field(default=1.0, gt=0, le=256)
     allowed_mount_roots: str = ""
+    # MCP inspector time limits (docs/INSPECTOR.md): the handshake, then each request after it.
+    mcp_init_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    mcp_call_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Keys stay opaque strings here; `core.keys.KeyManager` validates them so that a malformed key
     # is reported without ever echoing its value (pydantic errors would print the input).
     credential_encryption_key: SecretStr | None = None
@@ -58,7 +67,7 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
-    @cached_property
+    @property
     def allowed_mount_root_list(self) -> list[Path]:
         return [Path(root.strip()) for root in self.allowed_mount_roots.split(",") if root.strip()]
 

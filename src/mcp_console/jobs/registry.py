@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from mcp_console.containers.tasks import INSTALL_TASK, install
 from mcp_console.jobs.runner import TaskSpec
 from mcp_console.jobs.tasks import diagnostic
 
 TASKS: list[TaskSpec] = [
     TaskSpec("system.diagnostic", diagnostic),
+    TaskSpec(INSTALL_TASK, install),
 ]

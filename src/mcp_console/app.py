@@ -21,8 +21,19 @@ from mcp_console.core.settings import Settings
 from mcp_console.health.api import router as health_router
 from mcp_console.inspector.api import router as inspector_router
 from mcp_console.jobs.api import router as jobs_router
+from mcp_console.secrets.api import router as secrets_router
 
 SENSITIVE_MARK = "x-sensitive"
+ROUTERS = (
+    health_router,
+    auth_router,
+    catalog_router,
+    containers_router,
+    inspector_router,
+    audit_router,
+    jobs_router,
+    secrets_router,
+)
 
 
 def sensitive_route_patterns(app: FastAPI) -> list[re.Pattern[str]]:
@@ -42,13 +53,8 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     app.state.settings = settings
     app.state.keys = keys
     install_error_handlers(app)
-    app.include_router(health_router)
-    app.include_router(auth_router)
-    app.include_router(catalog_router)
-    app.include_router(containers_router)
-    app.include_router(inspector_router)
-    app.include_router(audit_router)
-    app.include_router(jobs_router)
+    for router in ROUTERS:
+        app.include_router(router)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

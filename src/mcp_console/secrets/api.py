@@ -1,0 +1,27 @@
+"""`POST /api/secrets/resolve`: check and pre-fetch references in the background (202 + job)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mcp_console.auth.deps import CurrentSession
+from mcp_console.jobs.deps import JobQueueDep
+from mcp_console.jobs.schemas import JobAccepted
+from mcp_console.secrets.refs import parse_env
+from mcp_console.secrets.schemas import ResolveRequest
+from mcp_console.secrets.tasks import RESOLVE_TASK
+
+router = APIRouter(prefix="/api/secrets", tags=["secrets"])
+
+
+@router.post(
+    "/resolve",
+    status_code=202,
+    response_model=JobAccepted,
+    openapi_extra={"x-sensitive": True},
+    responses={422: {"description": "malformed reference or SECRET_IN_PLAIN_TEXT"}},
+)
+async def resolve(body: ResolveRequest, session: CurrentSession, jobs: JobQueueDep) -> JobAccepted:
+    parse_env(body.env)  # malformed references are a 422 now, not a failed job later
+    job = await jobs.enqueue(RESOLVE_TASK, session_id=session.session_id, args={"env": body.env})
+    return JobAccepted(job_id=job.job_id, status=job.status)

@@ -94,12 +94,47 @@ def check_bitwarden(settings: Settings) -> CheckResult:
     return CheckResult("bitwarden cli", True, f"version {out}")
 
 
+async def _diagnostic_round_trip(settings: Settings) -> str:
+    """Run `system.diagnostic` through the queue: proves a worker picks up and finishes jobs."""
+    from mcp_console.core.redis import RedisService
+    from mcp_console.jobs.heartbeat import worker_summary
+    from mcp_console.jobs.setup import build_job_queue
+
+    redis = RedisService(settings.redis_url, settings.redis_timeout_seconds)
+    queue = build_job_queue(settings, redis)
+    try:
+        if not (await worker_summary(redis))["live"]:
+            return "no live worker"
+        job = await queue.enqueue("system.diagnostic", session_id="doctor", args={})
+        for _ in range(100):
+            view = await queue.get(job.job_id, "doctor")
+            if view.status in ("succeeded", "failed", "cancelled"):
+                return "" if view.status == "succeeded" else f"diagnostic job {view.status}"
+            await asyncio.sleep(0.1)
+        return "diagnostic job not finished within 10 s"
+    finally:
+        await queue.close()
+        await redis.close()
+
+
+def check_worker(settings: Settings) -> CheckResult:
+    fix = "start one with `mcp-console worker`"
+    try:
+        problem = asyncio.run(_diagnostic_round_trip(settings))
+    except Exception as exc:
+        return CheckResult("worker", False, type(exc).__name__, fix)
+    if problem:
+        return CheckResult("worker", False, problem, fix)
+    return CheckResult("worker", True, "a diagnostic job ran")
+
+
 CHECKS: tuple[Callable[[Settings], CheckResult], ...] = (
     check_keys,
     check_redis,
     check_database,
     check_docker,
     check_bitwarden,
+    check_worker,
 )
 
 

@@ -75,7 +75,7 @@ def test_doctor_reports_each_problem_with_a_fix(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert result.returncode == 1
     failed = {line.split("]")[1].split(":")[0].strip() for line in lines if "[FAIL]" in line}
-    assert failed == {"encryption keys", "redis", "database", "docker", "bitwarden cli"}
+    assert failed == {"encryption keys", "redis", "database", "docker", "bitwarden cli", "worker"}
     assert all("fix:" in line for line in lines if "[FAIL]" in line)
     assert "not-a-real-key-value" not in result.stdout
 

@@ -8,12 +8,14 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
 from mcp_console.core.errors import AppError
-from tests.support.processes import base_env, console_command
+from tests.support.processes import base_env, console_command, running_api
 from tests.support.workers import (
     job_queue,
     running_worker,
@@ -180,7 +182,7 @@ async def test_killed_worker_job_is_retried_or_fails_worker_lost(
         assert final.error.code == "WORKER_LOST"
 
 
-async def test_worker_check_and_health_reflect_liveness(env: dict[str, str]) -> None:
+async def test_worker_check_doctor_and_health_reflect_liveness(env: dict[str, str]) -> None:
     def check() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             console_command("worker", "--check"),
@@ -190,14 +192,35 @@ async def test_worker_check_and_health_reflect_liveness(env: dict[str, str]) -> 
             check=False,
         )
 
+    def doctor() -> str:
+        return subprocess.run(
+            console_command("doctor"), env=env, capture_output=True, text=True, check=False
+        ).stdout
+
+    def health_workers(base: str) -> dict[str, Any]:
+        workers: dict[str, Any] = httpx.get(f"{base}/health").json()["workers"]
+        return workers
+
     assert check().returncode == 1
-    with running_worker(env):
-        await wait_for_worker_count(env["REDIS_URL"], 1)
-        running = check()
-    stopped = check()
+    with running_api({**env, "HEALTH_CHECK_INTERVAL_SECONDS": "0.3"}) as base:
+        assert health_workers(base)["live"] == 0
+        with running_worker(env):
+            await wait_for_worker_count(env["REDIS_URL"], 1)
+            running = check()
+            doctor_output = doctor()
+            await asyncio.sleep(0.8)
+            live = health_workers(base)
+        stopped = check()
+        await asyncio.sleep(0.8)
+        after = health_workers(base)
     assert running.returncode == 0
     assert "1 live" in running.stdout
+    assert "[ok  ] worker: a diagnostic job ran" in doctor_output
+    assert live["live"] == 1
+    assert live["last_heartbeat_age_seconds"] < 15
     assert stopped.returncode == 1
+    assert after["live"] == 0
+    assert "[FAIL] worker: no live worker" in doctor()
 
 
 async def test_queue_keys_are_json_and_never_pickle(

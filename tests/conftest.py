@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from mcp_console.core.settings import Settings
@@ -49,6 +50,16 @@ async def redis_client() -> AsyncIterator[Redis]:
     yield client
     await client.flushdb()
     await client.aclose()
+
+
+@pytest.fixture
+def raw_redis() -> Iterator[SyncRedis]:
+    """A synchronous raw client on the test database, flushed before and after each test."""
+    client = SyncRedis.from_url(TEST_REDIS_URL, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture

@@ -14,19 +14,9 @@ from mcp_console.app import create_app
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.settings import Settings
-from tests.conftest import TEST_REDIS_URL
 from tests.support.auth import bearer, fake_bw_settings, login_payload, login_user
 from tests.support.bitwarden import FakeBitwarden, fake_bw_fixture  # noqa: F401
 from tests.support.processes import RedisServer
-
-
-@pytest.fixture
-def raw_redis() -> Iterator[Redis]:
-    client = Redis.from_url(TEST_REDIS_URL, decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
 
 
 def _client(settings: Settings) -> TestClient:

@@ -32,15 +32,6 @@ def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     )
 
 
-@pytest.fixture
-def raw_redis() -> Iterator[Redis]:
-    client = Redis.from_url(TEST_REDIS_URL, decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
-
-
 @pytest.fixture(scope="module")
 def two_apis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """Two API processes on different ports, one Redis (started once for the module)."""

@@ -31,7 +31,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     DATABASE_URL=sqlite+aiosqlite:////app/data/mcp-console.db \
     BITWARDEN_CLI_PATH=/app/node_modules/.bin/bw
 WORKDIR /app
-USER console
+USER 10001:10001
 EXPOSE 8000 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]

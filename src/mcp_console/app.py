@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,7 +14,7 @@ from mcp_console.audit.api import router as audit_router
 from mcp_console.auth.api import router as auth_router
 from mcp_console.catalog.api import router as catalog_router
 from mcp_console.containers.api import router as containers_router
-from mcp_console.core.handlers import install_error_handlers
+from mcp_console.core.handlers import ErrorBody, install_error_handlers
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.lifespan import lifespan
 from mcp_console.core.middleware import RequestLogMiddleware
@@ -48,13 +49,27 @@ def sensitive_route_patterns(app: FastAPI) -> list[re.Pattern[str]]:
     ]
 
 
+# Statuses every /api route can answer, declared with the shared error shape in the OpenAPI
+# document (401: SESSION_INVALID, or AUTH_FAILED on login).
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        401: "SESSION_INVALID (AUTH_FAILED on login)",
+        422: "VALIDATION_ERROR or a domain validation code",
+        500: "INTERNAL_ERROR",
+        503: "REDIS_UNAVAILABLE or another dependency unavailable",
+    }.items()
+}
+
+
 def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     app = FastAPI(title="MCP Gateway Console API", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.keys = keys
     install_error_handlers(app)
     for router in ROUTERS:
-        app.include_router(router)
+        api_route = (router.prefix or "").startswith("/api")
+        app.include_router(router, responses=COMMON_ERRORS if api_route else None)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -1,4 +1,4 @@
-"""`mcp-console` entry points: run, api, worker, web, keygen, migrate, rotate-keys, doctor."""
+"""`mcp-console` entry points: run, api, worker, web, keygen, migrate, openapi, db, doctor..."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -159,6 +160,22 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Print (or write) the API's OpenAPI document, exactly as the running app serves it."""
+    import json
+
+    from mcp_console.app import create_app
+
+    settings = load_settings()
+    document = create_app(settings, load_keys(settings)).openapi()
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_doctor(_args: argparse.Namespace) -> int:
     from mcp_console.doctor import run_doctor
 
@@ -186,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("migrate", cmd_migrate, "apply database migrations"),
         ("rotate-keys", cmd_rotate_keys, "re-encrypt stored values with the first key"),
         ("doctor", cmd_doctor, "check configuration and dependencies"),
+        ("openapi", cmd_openapi, "export the OpenAPI document (docs/openapi.json)"),
         ("db", cmd_db_copy, "database tools: `db copy --to URL`"),
     ]
     parsers = {}
@@ -198,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["run"].add_argument("--host", default="127.0.0.1")
     parsers["run"].add_argument("--api-port", type=int, default=8000)
     parsers["run"].add_argument("--web-port", type=int, default=3000)
+    parsers["openapi"].add_argument("--output", help="write to this file instead of stdout")
     db_commands = parsers["db"].add_subparsers(dest="db_command", required=True)
     copy = db_commands.add_parser("copy", help="copy every table into another (empty) database")
     copy.add_argument("--from", dest="source", help="source URL (default: DATABASE_URL)")

@@ -8,12 +8,27 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import request_id_var
 
 logger = logging.getLogger("mcp_console.errors")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    hint: str | None = None
+    request_id: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The one error shape, declared in the OpenAPI document for every error status."""
+
+    error: ErrorDetail
+
 
 _HTTP_CODES = {
     404: ("NOT_FOUND", "No such route.", "Check the path against docs/API.md."),

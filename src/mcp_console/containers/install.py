@@ -19,6 +19,7 @@ from mcp_console.containers.schemas import (
     CreateContainerRequest,
     InstallPreview,
     InstallRequest,
+    RuntimeOptions,
 )
 from mcp_console.containers.validation import invalid_fields
 from mcp_console.core.errors import AppError
@@ -97,9 +98,8 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
     problems += template_problems + secret_problems
     if problems:
         raise invalid_fields(problems)
-    fields = request.model_dump(
-        include={"command", "ports", "volumes", "restart_policy", "memory", "cpus", "network_mode"}
-    )
+    # env is merged below; every other runtime option goes through as the user stated it
+    fields = request.model_dump(include=set(RuntimeOptions.model_fields) - {"env"})
     stdin_open = request.stdin_open if request.stdin_open is not None else item.transport == "stdio"
     try:
         config = ContainerConfig.model_validate(

@@ -64,12 +64,11 @@ class VolumeMount(BaseModel):
         return value
 
 
-class ContainerConfig(BaseModel):
-    """What a managed container runs with. Env values are plain text or `{{ bw:... }}` refs."""
+class RuntimeOptions(BaseModel):
+    """The runtime settings a user states both for an explicit config and for an install."""
 
     model_config = ConfigDict(extra="forbid")
 
-    image: str = Field(min_length=1, max_length=512)
     command: list[str] | None = None
     env: dict[str, str] = Field(default_factory=dict)
     ports: list[PortMapping] = Field(default_factory=list, max_length=64)
@@ -78,6 +77,12 @@ class ContainerConfig(BaseModel):
     memory: str | None = Field(default=None, max_length=32)
     cpus: float | None = Field(default=None, gt=0, le=256)
     network_mode: NetworkMode = "bridge"
+
+
+class ContainerConfig(RuntimeOptions):
+    """What a managed container runs with. Env values are plain text or `{{ bw:... }}` refs."""
+
+    image: str = Field(min_length=1, max_length=512)
     stdin_open: bool = False
     privileged: bool = False
 
@@ -122,7 +127,7 @@ class CreateContainerRequest(BaseModel):
     start: bool = True
 
 
-class InstallRequest(BaseModel):
+class InstallRequest(RuntimeOptions):
     """Create from a catalog item: `parameters` fill its env templates, `secrets` answer its
     required secrets (normally `{{ bw:... }}` references, keyed by secret name or env name).
 
@@ -131,20 +136,10 @@ class InstallRequest(BaseModel):
     (`?dry_run=true` shows the resulting config without creating anything).
     """
 
-    model_config = ConfigDict(extra="forbid")
-
     item_id: str = Field(min_length=1, max_length=300)
     name: ContainerName = None
     parameters: dict[str, str | int | float | bool] = Field(default_factory=dict)
     secrets: dict[str, str] = Field(default_factory=dict)
-    command: list[str] | None = None
-    env: dict[str, str] = Field(default_factory=dict)
-    ports: list[PortMapping] = Field(default_factory=list, max_length=64)
-    volumes: list[VolumeMount] = Field(default_factory=list, max_length=64)
-    restart_policy: RestartPolicy = "no"
-    memory: str | None = Field(default=None, max_length=32)
-    cpus: float | None = Field(default=None, gt=0, le=256)
-    network_mode: NetworkMode = "bridge"
     stdin_open: bool | None = None
     start: bool = True
 

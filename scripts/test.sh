@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-apt_install redis-server redis-tools docker.io busybox-static postgresql postgresql-client ca-certificates
+apt_install redis-server redis-tools docker.io busybox-static postgresql postgresql-client ca-certificates chromium
 ensure_python_env
 ensure_node_packages
 

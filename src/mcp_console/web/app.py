@@ -4,26 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 
 import httpx
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse
 from fastapi.templating import Jinja2Templates
 
 from mcp_console import __version__
 from mcp_console.core.settings import Settings
-from mcp_console.web.routes import router
+from mcp_console.web import csrf
+from mcp_console.web.api_client import ApiClient
+from mcp_console.web.assets import PACKAGE_STATIC, AssetRegistry
+from mcp_console.web.errors import install_error_handlers
+from mcp_console.web.pages import page_routers
 from mcp_console.web.security import SecurityHeadersMiddleware
 
-PACKAGE_ROOT = resources.files("mcp_console") / "web"
+TEMPLATES_DIR = PACKAGE_STATIC.parent / "templates"
 
 
-def create_web_app(settings: Settings) -> FastAPI:
+def create_web_app(settings: Settings, assets: AssetRegistry | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(base_url=settings.api_url, timeout=10) as client:
-            app.state.api = client
+        async with httpx.AsyncClient(base_url=settings.api_url, timeout=30) as client:
+            app.state.http = client
+            app.state.api = ApiClient(client)
             yield
 
     app = FastAPI(
@@ -33,10 +37,20 @@ def create_web_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(csrf.verify)],
     )
+    registry = assets or AssetRegistry.default()
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.globals["asset_url"] = registry.url
     app.state.settings = settings
-    app.state.templates = Jinja2Templates(directory=str(PACKAGE_ROOT / "templates"))
-    app.mount("/static", StaticFiles(directory=str(PACKAGE_ROOT / "static")), name="static")
-    app.include_router(router)
+    app.state.templates = templates
+
+    @app.get("/assets/{url_name}", include_in_schema=False)
+    async def asset(url_name: str) -> FileResponse:
+        return registry.response(url_name)
+
+    for router in page_routers():
+        app.include_router(router)
+    install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -1,4 +1,4 @@
-"""UI pages. Each page is one route and one template."""
+"""The public overview: API health, readable without a session."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from mcp_console.web.render import render
+
 router = APIRouter()
 
 
 async def _api_health(request: Request) -> dict[str, Any]:
-    client: httpx.AsyncClient = request.app.state.api
+    """The health body whatever its status: a degraded API still answers with details."""
+    client: httpx.AsyncClient = request.app.state.http
     try:
         response = await client.get("/health")
         body: dict[str, Any] = response.json()
@@ -23,9 +26,7 @@ async def _api_health(request: Request) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> HTMLResponse:
-    templates = request.app.state.templates
     health = await _api_health(request)
-    response: HTMLResponse = templates.TemplateResponse(
-        request, "home.html", {"health": health, "page_title": "Overview"}
+    return render(
+        request, "home.html", {"health": health, "page_title": "Overview", "nav": "overview"}
     )
-    return response

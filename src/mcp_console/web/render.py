@@ -1,0 +1,37 @@
+"""Rendering a page: the shared template context (CSRF token, user, layout) and the CSRF cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from mcp_console.web import csrf
+from mcp_console.web.cookies import USER_COOKIE, session_id
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """htmx requests get the page without the layout (`_fragment.html`); others the full page."""
+    templates: Jinja2Templates = request.app.state.templates
+    signed_in = session_id(request) is not None
+    full_context = {
+        "csrf_token": csrf.token_for(request),
+        "csrf_field": csrf.CSRF_FIELD,
+        "signed_in": signed_in,
+        "user_email": request.cookies.get(USER_COOKIE) if signed_in else None,
+        "layout": "_fragment.html" if is_htmx(request) else "base.html",
+        **(context or {}),
+    }
+    response: HTMLResponse = templates.TemplateResponse(
+        request, template, full_context, status_code=status_code
+    )
+    csrf.persist(request, response)
+    return response

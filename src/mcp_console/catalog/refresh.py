@@ -112,7 +112,10 @@ class CatalogLoader:
                 await self._wait_for_other(source)
             return
         try:
-            await self._fetch_and_store(source)
+            # Another process may have stored a fresh copy between our cache read and the lock.
+            state = await self.cache.state(source.key)
+            if state is None or not self.cache.is_fresh(state):
+                await self._fetch_and_store(source)
         finally:
             await self.cache.release(source.key, token)
 

@@ -3,9 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-apt_install redis-server redis-tools
-ensure_python_env
-ensure_node_packages
+install_runtime
 if ! redis_ping "redis://127.0.0.1:6379/0"; then
     log "starting a private redis-server on port 6379 for the benchmark run"
     redis-server --port 6379 --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/dev/null &

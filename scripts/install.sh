@@ -3,7 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-apt_install redis-server redis-tools ca-certificates
-ensure_python_env
-ensure_node_packages
+install_runtime
 log "installed; run the console with: make run"

@@ -43,4 +43,11 @@ ensure_node_packages() {
     fi
 }
 
+install_runtime() {
+    # What running the console needs: Redis, the locked Python environment, pinned npm packages.
+    apt_install redis-server redis-tools ca-certificates
+    ensure_python_env
+    ensure_node_packages
+}
+
 redis_ping() { redis-cli -u "$1" ping 2>/dev/null | grep -q PONG; }

@@ -112,32 +112,37 @@ REASON_HINTS: dict[str, str] = {
 }
 
 
-class SsrfBlockedError(AppError):
-    """A URL or address refused by the policy; `reason` is a stable code for clients."""
+class _ReasonError(AppError):
+    """An error with a stable `reason` code for clients and the matching fix-it hint."""
+
+    CODE = ""
+    STATUS = 400
+    DEFAULT_MESSAGE = ""
 
     def __init__(self, reason: str, message: str | None = None) -> None:
         super().__init__(
-            "SSRF_BLOCKED",
-            message or f"The URL is not allowed ({reason.replace('_', ' ')}).",
-            status=400,
+            self.CODE,
+            message or self.DEFAULT_MESSAGE.format(reason=reason.replace("_", " ")),
+            status=self.STATUS,
             hint=REASON_HINTS.get(reason),
             details={"reason": reason},
         )
         self.reason = reason
 
 
-class ResponseRejectedError(AppError):
+class SsrfBlockedError(_ReasonError):
+    """A URL or address refused by the policy."""
+
+    CODE = "SSRF_BLOCKED"
+    DEFAULT_MESSAGE = "The URL is not allowed ({reason})."
+
+
+class ResponseRejectedError(_ReasonError):
     """The destination was allowed but its answer is not acceptable (too large, wrong type)."""
 
-    def __init__(self, reason: str, message: str | None = None) -> None:
-        super().__init__(
-            "UPSTREAM_RESPONSE_REJECTED",
-            message or f"The response was rejected ({reason.replace('_', ' ')}).",
-            status=502,
-            hint=REASON_HINTS.get(reason),
-            details={"reason": reason},
-        )
-        self.reason = reason
+    CODE = "UPSTREAM_RESPONSE_REJECTED"
+    STATUS = 502
+    DEFAULT_MESSAGE = "The response was rejected ({reason})."
 
 
 class Resolver(Protocol):

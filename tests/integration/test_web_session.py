@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from mcp_console.core.settings import Settings
 from mcp_console.web.app import create_web_app
 from mcp_console.web.assets import NPM_ASSETS, node_modules_dirs
+from mcp_console.web.navigation import DEFAULT_LANDING
 from tests.support.auth import bearer, fake_bw_env
 from tests.support.bitwarden import Account, FakeBitwarden
 from tests.support.processes import base_env, running_api
@@ -217,7 +218,10 @@ def test_without_a_session_login_is_required_and_next_stays_local(
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Fjobs"
 
-    assert login(web, api.account(), next_page="//evil.example/x").headers["location"] == "/jobs"
+    assert (
+        login(web, api.account(), next_page="//evil.example/x").headers["location"]
+        == DEFAULT_LANDING
+    )
 
 
 def test_logout_ends_the_api_session_and_clears_the_cookie(web: TestClient, api: Api) -> None:

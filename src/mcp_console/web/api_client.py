@@ -23,13 +23,19 @@ class SessionInvalidError(Exception):
     """The API answered 401 SESSION_INVALID: the user must log in again."""
 
 
+def _field_path(location: str) -> str:
+    """`body.secrets.API_KEY` -> `secrets.API_KEY`: where in the request, as forms name fields."""
+    head, _, rest = location.partition(".")
+    return rest if head in ("body", "query", "path") and rest else location
+
+
 def _error_from(response: httpx.Response) -> ApiError:
     try:
         body = response.json().get("error", {})
     except (ValueError, AttributeError):
         body = {}
     fields = {
-        str(item.get("field", "")).split(".")[-1]: str(item.get("message", ""))
+        _field_path(str(item.get("field", ""))): str(item.get("message", ""))
         for item in body.get("fields") or []
         if isinstance(item, dict)
     }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from mcp_console.web.api_client import ApiClient
 from mcp_console.web.cookies import session_id
@@ -22,3 +24,7 @@ def require_session(request: Request) -> str:
     if session is None:
         raise LoginRequiredError
     return session
+
+
+Session = Annotated[str, Depends(require_session)]
+Api = Annotated[ApiClient, Depends(get_api)]

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 
-DEFAULT_LANDING = "/jobs"
+DEFAULT_LANDING = "/containers"
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the top bar; `key` is what a page passes as `nav` to be marked current."""
+
+    key: str
+    label: str
+    path: str
+    needs_session: bool = True
+
+
+MAIN_NAV = (
+    NavLink("overview", "Overview", "/", needs_session=False),
+    NavLink("containers", "Containers", "/containers"),
+    NavLink("catalog", "Catalog", "/catalog"),
+    NavLink("jobs", "Jobs", "/jobs"),
+    NavLink("audit", "Audit", "/audit"),
+    NavLink("settings", "Settings", "/settings"),
+)
 
 
 def safe_next(value: str | None) -> str:

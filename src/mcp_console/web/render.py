@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from mcp_console.web import csrf
 from mcp_console.web.cookies import USER_COOKIE, session_id
+from mcp_console.web.navigation import MAIN_NAV
 
 
 def is_htmx(request: Request) -> bool:
@@ -26,6 +27,7 @@ def render(
         "csrf_token": csrf.token_for(request),
         "csrf_field": csrf.CSRF_FIELD,
         "signed_in": signed_in,
+        "nav_links": [link for link in MAIN_NAV if signed_in or not link.needs_session],
         "user_email": request.cookies.get(USER_COOKIE) if signed_in else None,
         "layout": "_fragment.html" if is_htmx(request) else "base.html",
         **(context or {}),

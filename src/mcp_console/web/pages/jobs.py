@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from mcp_console.web.api_client import ApiClient, ApiError
-from mcp_console.web.deps import get_api, require_session
+from mcp_console.web.deps import Api, Session
 from mcp_console.web.render import is_htmx, render
 
 router = APIRouter()
 
 ACTIVE = frozenset({"queued", "running"})
-Session = Annotated[str, Depends(require_session)]
-Api = Annotated[ApiClient, Depends(get_api)]
 
 
 async def _jobs_page(

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
+from tests.e2e.conftest import running_web, sign_in
 from tests.support.auth import bearer, fake_bw_env
 from tests.support.bitwarden import FakeBitwarden
 from tests.support.processes import (
     base_env,
-    free_port,
     running_api,
-    spawn_console,
-    stop_process,
-    wait_for_http,
 )
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Debian chromium is not installed (scripts/test.sh installs it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -51,15 +27,8 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, str, FakeBitwarden]]:
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite",
         DATA_DIR=str(tmp_path / "data"),
     )
-    with running_api(env) as api_url:
-        port = free_port()
-        web = spawn_console(["web", "--port", str(port)], {**env, "API_URL": api_url})
-        web_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_http(f"{web_url}/login", process=web)
-            yield api_url, web_url, FakeBitwarden(tmp_path / "vaults")
-        finally:
-            stop_process(web)
+    with running_api(env) as api_url, running_web(env, api_url) as web_url:
+        yield api_url, web_url, FakeBitwarden(tmp_path / "vaults")
 
 
 def test_browser_logs_in_sees_jobs_cancels_one_with_htmx_and_logs_out(
@@ -77,9 +46,7 @@ def test_browser_logs_in_sees_jobs_cancels_one_with_htmx_and_logs_out(
 
     page.goto(f"{web_url}/jobs")
     expect(page).to_have_url(f"{web_url}/login?next=%2Fjobs")
-    page.get_by_label("E-mail", exact=True).fill(account.email)
-    page.get_by_label("Master password", exact=True).fill(account.master_password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, account)
 
     expect(page).to_have_url(f"{web_url}/jobs")
     expect(page.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()

@@ -6,9 +6,7 @@ The UI runs in-process (TestClient) and reaches the API only over HTTP at `API_U
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,68 +16,24 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mcp_console.core.settings import Settings
-from mcp_console.web.app import create_web_app
 from mcp_console.web.assets import NPM_ASSETS, node_modules_dirs
 from mcp_console.web.navigation import DEFAULT_LANDING
-from tests.support.auth import bearer, fake_bw_env
-from tests.support.bitwarden import Account, FakeBitwarden
-from tests.support.processes import base_env, running_api
+from tests.support.auth import bearer
+from tests.support.web import ApiProcess, api_process, csrf_token, login, page_token, web_client
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 
 
-@dataclass
-class Api:
-    base_url: str
-    bitwarden: FakeBitwarden
-
-    def account(self) -> Account:
-        return self.bitwarden.add_account(f"web-{uuid.uuid4().hex[:10]}@example.com")
-
-
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    root = tmp_path_factory.mktemp("web-api")
-    env = base_env(
-        **fake_bw_env(root / "vaults"),
-        DATABASE_URL=f"sqlite+aiosqlite:///{root}/db.sqlite",
-        DATA_DIR=str(root / "data"),
-    )
-    with running_api(env) as base_url:
-        yield Api(base_url, FakeBitwarden(root / "vaults"))
-
-
-def _web(settings: Settings, api: Api, base_url: str) -> TestClient:
-    app = create_web_app(settings.model_copy(update={"api_url": api.base_url}))
-    return TestClient(app, base_url=base_url, follow_redirects=False)
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    with api_process(tmp_path_factory.mktemp("web-api")) as running:
+        yield running
 
 
 @pytest.fixture
-def web(settings: Settings, api: Api) -> Iterator[TestClient]:
-    with _web(settings, api, "http://testserver") as client:
+def web(settings: Settings, api: ApiProcess) -> Iterator[TestClient]:
+    with web_client(settings, api.base_url) as client:
         yield client
-
-
-def csrf_token(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = TOKEN.search(page.text)
-    assert match, "the page carries no CSRF token"
-    return match.group(1)
-
-
-def login(client: TestClient, account: Account, next_page: str = "/jobs") -> httpx2.Response:
-    return client.post(
-        "/login",
-        data={
-            "csrf_token": csrf_token(client),
-            "method": "master_password",
-            "email": account.email,
-            "master_password": account.master_password,
-            "next": next_page,
-        },
-    )
 
 
 def set_cookie_headers(response: httpx2.Response, name: str) -> list[str]:
@@ -87,7 +41,7 @@ def set_cookie_headers(response: httpx2.Response, name: str) -> list[str]:
 
 
 def test_login_sets_an_httponly_samesite_session_cookie_and_lands_on_next(
-    web: TestClient, api: Api
+    web: TestClient, api: ApiProcess
 ) -> None:
     account = api.account()
     response = login(web, account, next_page="/jobs")
@@ -106,9 +60,9 @@ def test_login_sets_an_httponly_samesite_session_cookie_and_lands_on_next(
     assert session_id not in page.text
 
 
-def test_api_key_login_over_https_sets_secure_cookies(settings: Settings, api: Api) -> None:
+def test_api_key_login_over_https_sets_secure_cookies(settings: Settings, api: ApiProcess) -> None:
     account = api.account()
-    with _web(settings, api, "https://testserver") as client:
+    with web_client(settings, api.base_url, "https://testserver") as client:
         response = client.post(
             "/login",
             data={
@@ -128,7 +82,7 @@ def test_api_key_login_over_https_sets_secure_cookies(settings: Settings, api: A
 
 
 def test_wrong_master_password_is_shown_inline_without_echoing_it(
-    web: TestClient, api: Api
+    web: TestClient, api: ApiProcess
 ) -> None:
     account = api.account()
     wrong = "not-the-master-password-7731"
@@ -149,7 +103,7 @@ def test_wrong_master_password_is_shown_inline_without_echoing_it(
     assert "mcp_session" not in web.cookies
 
 
-def test_a_post_without_the_csrf_token_is_refused(web: TestClient, api: Api) -> None:
+def test_a_post_without_the_csrf_token_is_refused(web: TestClient, api: ApiProcess) -> None:
     account = api.account()
     csrf_token(web)  # the browser holds the cookie, but the forged form lacks the field
     forged = web.post(
@@ -166,7 +120,9 @@ def test_a_post_without_the_csrf_token_is_refused(web: TestClient, api: Api) -> 
     assert web.get("/jobs").status_code == 200, "the refused logout must not end the session"
 
 
-def test_every_page_sends_the_csp_and_has_no_inline_script(web: TestClient, api: Api) -> None:
+def test_every_page_sends_the_csp_and_has_no_inline_script(
+    web: TestClient, api: ApiProcess
+) -> None:
     anonymous = [web.get("/"), web.get("/login"), web.get("/jobs"), web.post("/logout")]
     login(web, api.account())
     responses = [*anonymous, web.get("/jobs"), web.get("/assets/nope.js")]
@@ -194,7 +150,9 @@ def test_an_invalid_session_redirects_to_login_keeping_the_page(web: TestClient)
     assert 'name="next" value="/jobs?page=2"' in page.text
 
 
-def test_a_session_ended_at_the_api_sends_the_user_back_to_login(web: TestClient, api: Api) -> None:
+def test_a_session_ended_at_the_api_sends_the_user_back_to_login(
+    web: TestClient, api: ApiProcess
+) -> None:
     account = api.account()
     assert login(web, account).status_code == 303
     session_id = web.cookies["mcp_session"]
@@ -212,7 +170,7 @@ def test_a_session_ended_at_the_api_sends_the_user_back_to_login(web: TestClient
 
 
 def test_without_a_session_login_is_required_and_next_stays_local(
-    web: TestClient, api: Api
+    web: TestClient, api: ApiProcess
 ) -> None:
     response = web.get("/jobs")
     assert response.status_code == 303
@@ -224,7 +182,9 @@ def test_without_a_session_login_is_required_and_next_stays_local(
     )
 
 
-def test_logout_ends_the_api_session_and_clears_the_cookie(web: TestClient, api: Api) -> None:
+def test_logout_ends_the_api_session_and_clears_the_cookie(
+    web: TestClient, api: ApiProcess
+) -> None:
     login(web, api.account())
     session_id = web.cookies["mcp_session"]
     response = web.post("/logout", data={"csrf_token": csrf_token(web, "/jobs")})
@@ -235,7 +195,9 @@ def test_logout_ends_the_api_session_and_clears_the_cookie(web: TestClient, api:
     assert answer.status_code == 401
 
 
-def test_jobs_page_lists_a_job_and_cancels_it_through_htmx(web: TestClient, api: Api) -> None:
+def test_jobs_page_lists_a_job_and_cancels_it_through_htmx(
+    web: TestClient, api: ApiProcess
+) -> None:
     login(web, api.account())
     session_id = web.cookies["mcp_session"]
     started = httpx.post(
@@ -250,18 +212,17 @@ def test_jobs_page_lists_a_job_and_cancels_it_through_htmx(web: TestClient, api:
     assert f'data-job-id="{job_id}"' in page.text
     assert f'hx-post="/jobs/{job_id}/cancel"' in page.text
 
-    token = TOKEN.search(page.text)
-    assert token
+    token = page_token(page.text)
     cancelled = web.post(
         f"/jobs/{job_id}/cancel",
-        data={"csrf_token": token.group(1)},
+        data={"csrf_token": token},
         headers={"HX-Request": "true"},
     )
     assert cancelled.status_code == 200
     assert "<html" not in cancelled.text, "htmx gets the fragment, not the whole document"
     assert re.search(r'data-testid="job-status">cancelled<', cancelled.text)
 
-    again = web.post(f"/jobs/{job_id}/cancel", data={"csrf_token": token.group(1)})
+    again = web.post(f"/jobs/{job_id}/cancel", data={"csrf_token": token})
     assert again.status_code == 200 and "JOB_ALREADY_FINISHED" in again.text
 
 

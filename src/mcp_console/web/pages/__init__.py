@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mcp_console.web.pages import auth, home, jobs
+from mcp_console.web.pages import (
+    audit,
+    auth,
+    catalog,
+    container,
+    containers,
+    home,
+    install,
+    jobs,
+    settings,
+)
 
 
 def page_routers() -> list[APIRouter]:
-    return [home.router, auth.router, jobs.router]
+    return [
+        home.router,
+        auth.router,
+        containers.router,
+        container.router,
+        catalog.router,
+        install.router,
+        jobs.router,
+        audit.router,
+        settings.router,
+    ]

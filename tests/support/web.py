@@ -1,0 +1,85 @@
+"""The UI against real console processes: an `api` (and, when asked, a `worker`) subprocess on a
+private SQLite file and the fake `bw`, and the web app in-process (TestClient) reaching the API
+only over HTTP at `API_URL`. Shared by every `tests/integration/test_web_*.py`."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from fastapi.testclient import TestClient
+
+from mcp_console.core.settings import Settings
+from mcp_console.web.app import create_web_app
+from tests.support.auth import fake_bw_env
+from tests.support.bitwarden import Account, FakeBitwarden
+from tests.support.processes import base_env, running_api
+from tests.support.workers import running_worker
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class ApiProcess:
+    """A running `mcp-console api` (plus `worker` when started with one) and its fake vaults."""
+
+    base_url: str
+    bitwarden: FakeBitwarden
+    env: dict[str, str]
+
+    def account(self, items: list[dict[str, Any]] | None = None) -> Account:
+        """A new Bitwarden account (fresh e-mail); `items` replace the default fixture vault."""
+        return self.bitwarden.add_account(f"web-{uuid.uuid4().hex[:10]}@example.com", items=items)
+
+
+@contextmanager
+def api_process(root: Path, *, with_worker: bool = False, **env: str) -> Iterator[ApiProcess]:
+    """`env` adds settings (e.g. `CATALOG_DOCKER_URL`); the database is a fresh SQLite file."""
+    full_env = base_env(
+        **fake_bw_env(root / "vaults"),
+        DATABASE_URL=f"sqlite+aiosqlite:///{root}/db.sqlite",
+        DATA_DIR=str(root / "data"),
+        **env,
+    )
+    with ExitStack() as stack:
+        base_url = stack.enter_context(running_api(full_env))
+        if with_worker:
+            stack.enter_context(running_worker(full_env))
+        yield ApiProcess(base_url, FakeBitwarden(root / "vaults"), full_env)
+
+
+def web_client(settings: Settings, api_url: str, base_url: str = "http://testserver") -> TestClient:
+    """The UI app in-process; use it as a context manager so its lifespan (HTTP client) runs."""
+    app = create_web_app(settings.model_copy(update={"api_url": api_url}))
+    return TestClient(app, base_url=base_url, follow_redirects=False)
+
+
+def page_token(html: str) -> str:
+    match = TOKEN.search(html)
+    assert match, "the page carries no CSRF token"
+    return match.group(1)
+
+
+def csrf_token(client: TestClient, path: str = "/login") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    return page_token(page.text)
+
+
+def login(client: TestClient, account: Account, next_page: str = "/jobs") -> httpx2.Response:
+    return client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(client),
+            "method": "master_password",
+            "email": account.email,
+            "master_password": account.master_password,
+            "next": next_page,
+        },
+    )

@@ -8,6 +8,7 @@ a prompt, so the inspector can exercise every kind of capability through the con
 from __future__ import annotations
 
 import os
+import sys
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -19,8 +20,14 @@ server = MCPServer(
 )
 
 
+def log(message: str) -> None:
+    """A line on stderr (stdout carries the protocol), for the console's log viewers."""
+    print(message, file=sys.stderr, flush=True)
+
+
 @server.tool(description="Return the given text unchanged.")
 def echo(text: str) -> str:
+    log(f"echo called with {len(text)} characters")
     return text
 
 
@@ -51,4 +58,5 @@ def summarize(topic: str) -> str:
 
 
 if __name__ == "__main__":
+    log("console-test-server ready; variables received: " + ", ".join(sorted(os.environ)))
     server.run("stdio")

@@ -154,10 +154,17 @@ def test_custom_sources_over_http(
     assert (error["code"], error["reason"]) == ("SSRF_BLOCKED", "metadata_endpoint")
     assert error["hint"]
 
+    blank = api.post(
+        "/api/catalog/sources", json={"name": "   ", "url": registry.docker_url}, headers=user
+    )
+    assert blank.status_code == 422
+    assert [f["field"] for f in blank.json()["error"]["fields"]] == ["body.name"]
+
     created = api.post(
-        "/api/catalog/sources", json={"name": "mine", "url": registry.docker_url}, headers=user
+        "/api/catalog/sources", json={"name": "  mine ", "url": registry.docker_url}, headers=user
     )
     assert created.status_code == 201, created.text
+    assert created.json()["name"] == "mine"
     source_id = created.json()["id"]
     listed = api.get("/api/catalog/sources", headers=user).json()
     assert {s["id"] for s in listed} >= {"docker", "github", "official", source_id}

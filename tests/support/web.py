@@ -15,6 +15,7 @@ from typing import Any
 import httpx2
 from fastapi.testclient import TestClient
 
+from mcp_console.core.migrate import upgrade_to_head
 from mcp_console.core.settings import Settings
 from mcp_console.web.app import create_web_app
 from tests.support.auth import fake_bw_env
@@ -40,10 +41,13 @@ class ApiProcess:
 
 @contextmanager
 def api_process(root: Path, *, with_worker: bool = False, **env: str) -> Iterator[ApiProcess]:
-    """`env` adds settings (e.g. `CATALOG_DOCKER_URL`); the database is a fresh SQLite file."""
+    """`env` adds settings (e.g. `CATALOG_DOCKER_URL`); the database is a fresh, migrated SQLite
+    file (like `mcp-console run` does before it starts the API)."""
+    database_url = f"sqlite+aiosqlite:///{root}/db.sqlite"
+    upgrade_to_head(database_url)
     full_env = base_env(
         **fake_bw_env(root / "vaults"),
-        DATABASE_URL=f"sqlite+aiosqlite:///{root}/db.sqlite",
+        DATABASE_URL=database_url,
         DATA_DIR=str(root / "data"),
         **env,
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 Transport = Literal["stdio", "streamable-http", "sse"]
 
@@ -91,7 +91,8 @@ class CatalogQuery(BaseModel):
 
 
 class SourceIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    # Stripped before the length check: a name of spaces is no name.
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     url: str = Field(min_length=1, max_length=2048)
 
 

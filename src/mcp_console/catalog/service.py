@@ -140,7 +140,7 @@ class CatalogService:
     async def add_source(self, data: SourceIn, created_by: str) -> SourceOut:
         url = await self._fetcher.guard.validate_url(data.url)
         async with self._database.sessions.begin() as session:
-            row = await CatalogSourceRepository(session).add(data.name.strip(), url, created_by)
+            row = await CatalogSourceRepository(session).add(data.name, url, created_by)
         logger.info("catalog source added", extra={"source_id": row.id})
         return _custom_out(row)
 
@@ -151,7 +151,7 @@ class CatalogService:
             row = await CatalogSourceRepository(session).get(existing.id)
             if row is None:
                 raise UnknownSourceError(key)
-            row.name, row.url = data.name.strip(), url
+            row.name, row.url = data.name, url
         await self.cache.invalidate(custom_key(existing.id))
         return _custom_out(row)
 

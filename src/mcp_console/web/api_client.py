@@ -17,6 +17,7 @@ class ApiError(Exception):
     message: str
     hint: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None  # e.g. SSRF_BLOCKED's `private_ip`
 
 
 class SessionInvalidError(Exception):
@@ -45,6 +46,7 @@ def _error_from(response: httpx.Response) -> ApiError:
         message=str(body.get("message", f"The API answered {response.status_code}.")),
         hint=body.get("hint"),
         fields=fields,
+        reason=body.get("reason"),
     )
 
 

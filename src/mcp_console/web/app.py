@@ -20,12 +20,18 @@ from mcp_console.web.pages import page_routers
 from mcp_console.web.security import SecurityHeadersMiddleware
 
 TEMPLATES_DIR = PACKAGE_STATIC.parent / "templates"
+API_CONNECT_RETRIES = 3
 
 
 def create_web_app(settings: Settings, assets: AssetRegistry | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(base_url=settings.api_url, timeout=30) as client:
+        # Connection attempts are retried: an API restart or a new replica behind a proxy is a
+        # moment without a listener, which must not become an error page.
+        transport = httpx.AsyncHTTPTransport(retries=API_CONNECT_RETRIES)
+        async with httpx.AsyncClient(
+            base_url=settings.api_url, timeout=30, transport=transport
+        ) as client:
             app.state.http = client
             app.state.api = ApiClient(client)
             yield

@@ -23,8 +23,8 @@ def page_routers() -> list[APIRouter]:
         auth.router,
         containers.router,
         container.router,
+        install.router,  # before catalog: `/catalog/items/{id}/install` is not an item id
         catalog.router,
-        install.router,
         jobs.router,
         audit.router,
         settings.router,

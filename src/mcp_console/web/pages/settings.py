@@ -1,7 +1,174 @@
-"""Placeholder: filled in by the page's implementation."""
+"""Settings: the catalog sources (built-in ones read-only, custom ones added, edited and deleted)
+and the shared catalog cache. Custom sources are global: every user of the console sees them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from mcp_console.web.api_client import ApiClient, ApiError
+from mcp_console.web.deps import Api, Session
+from mcp_console.web.render import is_htmx, render
 
 router = APIRouter()
+
+SOURCE_FIELDS = ("name", "url")
+# Success messages after post/redirect/get: the query names one of these, never user input.
+DONE = {
+    "added": "The catalog source was added. Its servers appear in the catalog.",
+    "updated": "The catalog source was saved; its cached catalog is fetched again.",
+    "deleted": "The catalog source was deleted.",
+}
+
+FormText = Annotated[str, Form()]
+
+
+@dataclass
+class SourceForm:
+    """What the user typed into a source form and the API's objections, so nothing is lost."""
+
+    name: str = ""
+    url: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    url_hint: str | None = None
+    error: ApiError | None = None  # an objection that belongs to no field
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.errors or self.error)
+
+    def payload(self) -> dict[str, str]:
+        return {"name": self.name, "url": self.url}
+
+    def reject(self, error: ApiError) -> None:
+        """SSRF refusals go beside the URL with their fix-it hint; validation beside each field."""
+        if error.code == "SSRF_BLOCKED":
+            self.errors = {"url": error.message}
+            self.url_hint = error.hint
+            return
+        self.errors = {name: error.fields[name] for name in SOURCE_FIELDS if name in error.fields}
+        if not self.errors or set(error.fields) - set(SOURCE_FIELDS):
+            self.error = error
+
+
+@dataclass
+class SettingsView:
+    """The state of one rendering: notices, an error, and the forms holding typed input."""
+
+    notice: str | None = None
+    error: ApiError | None = None
+    cleared: int | None = None
+    add_form: SourceForm = field(default_factory=SourceForm)
+    edit_id: str | None = None
+    edit_form: SourceForm | None = None
+
+
+def _source_path(source_id: str) -> str:
+    return f"/api/catalog/sources/{quote(source_id, safe='')}"
+
+
+def _raise_unexpected(error: ApiError) -> None:
+    """Only objections to what the user typed are shown in the page; outages get the error page."""
+    if error.status >= 500:
+        raise error
+
+
+def _edit_form(source: dict[str, Any], view: SettingsView) -> SourceForm:
+    if view.edit_form is not None and str(source["id"]) == view.edit_id:
+        return view.edit_form
+    return SourceForm(str(source["name"]), str(source["url"]))
+
+
+async def _settings_page(
+    request: Request, api: ApiClient, session: str, view: SettingsView, status: int = 200
+) -> HTMLResponse:
+    sources: list[dict[str, Any]] = await api.request(
+        "GET", "/api/catalog/sources", session_id=session
+    )
+    context = {
+        "page_title": "Settings",
+        "nav": "settings",
+        "builtin": [source for source in sources if source.get("builtin")],
+        "custom": [(s, _edit_form(s, view)) for s in sources if not s.get("builtin")],
+        "view": view,
+        "error": view.error,
+    }
+    return render(request, "settings.html", context, status)
+
+
+async def _done(request: Request, api: ApiClient, session: str, done: str) -> Response:
+    """htmx gets the re-rendered page at once; a plain form post is redirected (PRG)."""
+    if is_htmx(request):
+        return await _settings_page(request, api, session, SettingsView(notice=DONE[done]))
+    return RedirectResponse(f"/settings?done={done}", status_code=303)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+async def settings_page(
+    request: Request, api: Api, session: Session, done: str = "", cleared: str = ""
+) -> HTMLResponse:
+    count = int(cleared) if cleared.isdigit() else None
+    view = SettingsView(notice=DONE.get(done), cleared=count)
+    return await _settings_page(request, api, session, view)
+
+
+@router.post("/settings/sources")
+async def add_source(
+    request: Request, api: Api, session: Session, name: FormText = "", url: FormText = ""
+) -> Response:
+    form = SourceForm(name, url)
+    try:
+        await api.request("POST", "/api/catalog/sources", session_id=session, json=form.payload())
+    except ApiError as error:
+        _raise_unexpected(error)
+        form.reject(error)
+        view = SettingsView(add_form=form)
+        return await _settings_page(request, api, session, view, error.status)
+    return await _done(request, api, session, "added")
+
+
+@router.post("/settings/sources/{source_id}")
+async def edit_source(
+    request: Request,
+    source_id: str,
+    api: Api,
+    session: Session,
+    name: FormText = "",
+    url: FormText = "",
+) -> Response:
+    form = SourceForm(name, url)
+    try:
+        await api.request("PUT", _source_path(source_id), session_id=session, json=form.payload())
+    except ApiError as error:
+        _raise_unexpected(error)
+        if error.code == "CATALOG_SOURCE_NOT_FOUND":  # deleted meanwhile: no form to show it in
+            view = SettingsView(error=error)
+        else:
+            form.reject(error)
+            view = SettingsView(edit_id=source_id, edit_form=form)
+        return await _settings_page(request, api, session, view, error.status)
+    return await _done(request, api, session, "updated")
+
+
+@router.post("/settings/sources/{source_id}/delete")
+async def delete_source(request: Request, source_id: str, api: Api, session: Session) -> Response:
+    try:
+        await api.request("DELETE", _source_path(source_id), session_id=session)
+    except ApiError as error:
+        _raise_unexpected(error)
+        view = SettingsView(error=error)
+        return await _settings_page(request, api, session, view, error.status)
+    return await _done(request, api, session, "deleted")
+
+
+@router.post("/settings/cache/refresh")
+async def refresh_cache(request: Request, api: Api, session: Session) -> Response:
+    body: dict[str, Any] = await api.request("DELETE", "/api/catalog/cache", session_id=session)
+    cleared = int(body.get("deleted", 0))
+    if is_htmx(request):
+        return await _settings_page(request, api, session, SettingsView(cleared=cleared))
+    return RedirectResponse(f"/settings?cleared={cleared}", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +25,37 @@ class SessionInvalidError(Exception):
     """The API answered 401 SESSION_INVALID: the user must log in again."""
 
 
+# A quiet follow stream may stay silent for hours: no read deadline, only a connect deadline.
+STREAM_TIMEOUT = httpx.Timeout(10.0, read=None)
+REQUIRED_PROPERTY = re.compile(r"^'([^']+)' is a required property")
+
+
 def _field_path(location: str) -> str:
     """`body.secrets.API_KEY` -> `secrets.API_KEY`: where in the request, as forms name fields."""
     head, _, rest = location.partition(".")
     return rest if head in ("body", "query", "path") and rest else location
+
+
+def _schema_error_field(item: dict[str, Any]) -> str:
+    """A JSON-schema error of `INVALID_TOOL_ARGUMENTS` (`{path, message, validator}`): its
+    argument, which a `required` error names only in its message."""
+    path = str(item.get("path") or "")
+    if path:
+        return path
+    match = REQUIRED_PROPERTY.match(str(item.get("message", "")))
+    return match.group(1) if match else ""
+
+
+def _error_fields(body: dict[str, Any]) -> dict[str, str]:
+    fields = {
+        _field_path(str(item.get("field", ""))): str(item.get("message", ""))
+        for item in body.get("fields") or []
+        if isinstance(item, dict)
+    }
+    for item in body.get("errors") or []:
+        if isinstance(item, dict) and (name := _schema_error_field(item)):
+            fields.setdefault(name, str(item.get("message", "")))
+    return fields
 
 
 def _error_from(response: httpx.Response) -> ApiError:
@@ -35,19 +63,38 @@ def _error_from(response: httpx.Response) -> ApiError:
         body = response.json().get("error", {})
     except (ValueError, AttributeError):
         body = {}
-    fields = {
-        _field_path(str(item.get("field", ""))): str(item.get("message", ""))
-        for item in body.get("fields") or []
-        if isinstance(item, dict)
-    }
+    if not isinstance(body, dict):
+        body = {}
     return ApiError(
         status=response.status_code,
         code=str(body.get("code", "API_ERROR")),
         message=str(body.get("message", f"The API answered {response.status_code}.")),
         hint=body.get("hint"),
-        fields=fields,
+        fields=_error_fields(body),
         reason=body.get("reason"),
     )
+
+
+def _unreachable(exc: httpx.HTTPError) -> ApiError:
+    return ApiError(
+        503,
+        "API_UNREACHABLE",
+        "The console API did not answer.",
+        hint=f"Check that the API runs and API_URL points at it ({type(exc).__name__}).",
+    )
+
+
+def _raise_for_error(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    error = _error_from(response)
+    if error.status == 401 and error.code == "SESSION_INVALID":
+        raise SessionInvalidError
+    raise error
+
+
+def _auth(session_id: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session_id}"} if session_id else {}
 
 
 class ApiClient:
@@ -65,24 +112,40 @@ class ApiClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Any:
-        headers = {"Authorization": f"Bearer {session_id}"} if session_id else {}
         try:
             response = await self._http.request(
-                method, path, json=json, params=params, headers=headers
+                method, path, json=json, params=params, headers=_auth(session_id)
             )
         except httpx.HTTPError as exc:
-            raise ApiError(
-                503,
-                "API_UNREACHABLE",
-                "The console API did not answer.",
-                hint=f"Check that the API runs and API_URL points at it ({type(exc).__name__}).",
-            ) from exc
-        if response.status_code >= 400:
-            error = _error_from(response)
-            if error.status == 401 and error.code == "SESSION_INVALID":
-                raise SessionInvalidError
-            raise error
+            raise _unreachable(exc) from exc
+        _raise_for_error(response)
         return response.json() if response.content else None
+
+    async def open_stream(
+        self,
+        path: str,
+        *,
+        session_id: str,
+        params: dict[str, str],
+    ) -> httpx.Response:
+        """A streamed GET whose status was checked (an error answer raises like `request`);
+        the caller reads it and must `aclose()` it."""
+        request = self._http.build_request(
+            "GET",
+            path,
+            params=params,
+            headers={**_auth(session_id), "Accept": "text/event-stream"},
+            timeout=STREAM_TIMEOUT,
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _unreachable(exc) from exc
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            _raise_for_error(response)
+        return response
 
     async def login(self, payload: dict[str, str]) -> dict[str, Any]:
         body: dict[str, Any] = await self.request("POST", "/api/auth/login", json=payload)

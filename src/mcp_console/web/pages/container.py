@@ -1,7 +1,409 @@
-"""Placeholder: filled in by the page's implementation."""
+"""The container page: a header that refreshes itself (status, actions) and tabs for the stored
+config, the live logs and the MCP inspector (server info, tools, resources, prompts).
+
+Inspector requests the user makes (call a tool, get a prompt, read a resource) re-render the page
+with the outcome in place; htmx swaps only the card that asked, a plain form shows the whole page.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs, quote, urlsplit
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+
+from mcp_console.web.api_client import ApiClient, ApiError
+from mcp_console.web.container_views import ContainerRow, container_row, env_entries, port_text
+from mcp_console.web.deps import Api, Session
+from mcp_console.web.inspector_views import (
+    Card,
+    prompt_blocks,
+    resource_blocks,
+    tool_blocks,
+)
+from mcp_console.web.log_proxy import error_event, open_logs, plain_lines, relay
+from mcp_console.web.render import is_htmx, render
+from mcp_console.web.tool_forms import prompt_fields, read_form, schema_fields
 
 router = APIRouter()
+
+TABS = (
+    ("config", "Config"),
+    ("logs", "Logs"),
+    ("info", "Server info"),
+    ("tools", "Tools"),
+    ("resources", "Resources"),
+    ("prompts", "Prompts"),
+)
+TAB_KEYS = frozenset(key for key, _label in TABS)
+DEFAULT_TAB = "config"
+LOG_TAIL = "200"
+UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _quoted(container_id: str) -> str:
+    return quote(container_id, safe="")
+
+
+def page_url(container_id: str, tab: str = DEFAULT_TAB) -> str:
+    return f"/containers/{_quoted(container_id)}?tab={tab}"
+
+
+@dataclass
+class Header:
+    """The container as the header shows it; `error` when its live state could not be read."""
+
+    row: ContainerRow
+    config: dict[str, Any]
+    error: ApiError | None = None
+
+
+@dataclass(frozen=True)
+class Submit:
+    """An inspector request the user just made on this page, whose outcome is shown in place."""
+
+    kind: Literal["tool", "prompt", "resource"]
+    name: str
+    form: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def _header(api: ApiClient, session: str, container_id: str) -> Header | None:
+    """None when the container does not exist (or is another user's: the API says the same)."""
+    try:
+        config: dict[str, Any] = await api.request(
+            "GET", f"/api/containers/{_quoted(container_id)}/config", session_id=session
+        )
+    except ApiError as exc:
+        if exc.code == "CONTAINER_NOT_FOUND":
+            return None
+        raise
+    fallback = ContainerRow(
+        container_id,
+        str(config.get("name") or container_id),
+        str(config["config"].get("image") or ""),
+        "unknown",
+        server_name=config.get("server_name"),
+    )
+    try:
+        listing = await api.request(
+            "GET", "/api/containers", session_id=session, params={"all": "true", "stats": "false"}
+        )
+    except ApiError as exc:  # e.g. DOCKER_UNAVAILABLE: the stored config is still worth showing
+        return Header(fallback, config, exc)
+    views = [v for v in listing.get("containers", []) if v.get("container_id") == container_id]
+    return Header(container_row(views[0]) if views else fallback, config)
+
+
+# -- tab panels: each returns the template context of its tab ---------------------------------
+
+Panel = Callable[[ApiClient, str, str, Header, Submit | None], Awaitable[dict[str, Any]]]
+
+
+async def _config_panel(
+    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+) -> dict[str, Any]:
+    settings: dict[str, Any] = header.config["config"]
+    command = settings.get("command")
+    return {
+        "settings": settings,
+        # As a JSON list: joined with spaces, the arguments' boundaries would be lost.
+        "command": json.dumps(command) if command else None,
+        "env": env_entries(settings.get("env") or {}),
+        "ports": [port_text(port) for port in settings.get("ports") or []],
+        "config_view": header.config,
+    }
+
+
+async def _logs_panel(
+    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+) -> dict[str, Any]:
+    base = f"/containers/{_quoted(container_id)}/logs"
+    return {"stream_url": f"{base}/stream?tail={LOG_TAIL}", "download_url": f"{base}/download"}
+
+
+def _inspector_path(container_id: str, rest: str) -> str:
+    return f"/api/inspector/{_quoted(container_id)}/{rest}"
+
+
+async def _info_panel(
+    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+) -> dict[str, Any]:
+    path = _inspector_path(container_id, "capabilities")
+    return {"capabilities": await api.request("GET", path, session_id=session)}
+
+
+async def _run(api: ApiClient, session: str, path: str, card: Card, submit: Submit) -> None:
+    """Reads the card's form; sends it only when every field could be typed."""
+    submission = read_form(card.fields, submit.form)
+    card.values, card.errors = submission.values, submission.errors
+    if card.errors:
+        return
+    try:
+        result: dict[str, Any] = await api.request(
+            "POST", path, session_id=session, json={"arguments": submission.arguments}
+        )
+    except ApiError as exc:  # INVALID_TOOL_ARGUMENTS, MCP_TIMEOUT...: shown in the card
+        card.error = exc
+        return
+    card.is_error = bool(result.get("is_error"))
+    card.blocks = tool_blocks(result) if submit.kind == "tool" else prompt_blocks(result)
+
+
+def _submitted(cards: list[Card], submit: Submit | None, kind: str) -> Card | None:
+    if submit is None or submit.kind != kind:
+        return None
+    return next((card for card in cards if card.name == submit.name), None)
+
+
+async def _tools_panel(
+    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+) -> dict[str, Any]:
+    body = await api.request("GET", _inspector_path(container_id, "tools"), session_id=session)
+    cards = [
+        Card(index, tool, schema_fields(tool.get("input_schema") or {}))
+        for index, tool in enumerate(body.get("tools", []), start=1)
+    ]
+    if (card := _submitted(cards, submit, "tool")) and submit:
+        path = _inspector_path(container_id, f"tools/{quote(card.name, safe='')}/call")
+        await _run(api, session, path, card, submit)
+    return {"cards": cards}
+
+
+async def _prompts_panel(
+    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+) -> dict[str, Any]:
+    body = await api.request("GET", _inspector_path(container_id, "prompts"), session_id=session)
+    cards = [
+        Card(index, prompt, prompt_fields(prompt.get("arguments") or []))
+        for index, prompt in enumerate(body.get("prompts", []), start=1)
+    ]
+    if (card := _submitted(cards, submit, "prompt")) and submit:
+        path = _inspector_path(container_id, f"prompts/{quote(card.name, safe='')}/get")
+        await _run(api, session, path, card, submit)
+    return {"cards": cards}
+
+
+async def _resources_panel(
+    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+) -> dict[str, Any]:
+    path = _inspector_path(container_id, "resources")
+    body = await api.request("GET", path, session_id=session)
+    context: dict[str, Any] = {"resources": body.get("resources", []), "read_uri": None}
+    if submit is not None and submit.kind == "resource":
+        context["read_uri"] = submit.name
+        try:
+            read = await api.request(
+                "GET", f"{path}/read", session_id=session, params={"uri": submit.name}
+            )
+            context["read_blocks"] = resource_blocks(read)
+        except ApiError as exc:
+            context["read_error"] = exc
+    return context
+
+
+def _inspector(panel: Panel) -> Panel:
+    """The inspector tabs show their failure in the panel: a stopped container gets its own
+    designed state (the API's 409 CONTAINER_NOT_RUNNING), MCP errors an alert."""
+
+    async def guarded(
+        api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+    ) -> dict[str, Any]:
+        try:
+            return await panel(api, session, container_id, header, submit)
+        except ApiError as exc:
+            return {"inspector_error": exc, "not_running": exc.code == "CONTAINER_NOT_RUNNING"}
+
+    return guarded
+
+
+PANELS: dict[str, Panel] = {
+    "config": _config_panel,
+    "logs": _logs_panel,
+    "info": _inspector(_info_panel),
+    "tools": _inspector(_tools_panel),
+    "resources": _inspector(_resources_panel),
+    "prompts": _inspector(_prompts_panel),
+}
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def header_url(container_id: str) -> str:
+    return f"/containers/{_quoted(container_id)}/header"
+
+
+async def _load(
+    request: Request, api: ApiClient, session: str, container_id: str, template: str
+) -> Header | HTMLResponse:
+    """The header, or the answer to send without one: the designed not-found state, or (API or
+    database down) an alert in a header that keeps polling, so the page recovers by itself."""
+    failure: ApiError | None = None
+    try:
+        header = await _header(api, session, container_id)
+    except ApiError as exc:
+        header, failure = None, exc
+    if header is not None:
+        return header
+    context = {
+        "page_title": "Container unavailable" if failure else "Container not found",
+        "nav": "containers",
+        "container": None,
+        "header_error": failure,
+        "header_url": header_url(container_id),
+        "page_url": page_url(container_id),
+    }
+    return render(request, template, context, failure.status if failure else 404)
+
+
+async def _page(
+    request: Request,
+    api: ApiClient,
+    session: str,
+    container_id: str,
+    tab: str,
+    submit: Submit | None = None,
+    header_error: ApiError | None = None,
+) -> HTMLResponse:
+    header = await _load(request, api, session, container_id, "container.html")
+    if isinstance(header, HTMLResponse):
+        return header
+    panel = await PANELS[tab](api, session, container_id, header, submit)
+    context = {
+        "page_title": header.row.name,
+        "nav": "containers",
+        "container": header.row,
+        "header_error": header_error or header.error,
+        "header_url": header_url(container_id),
+        "tab": tab,
+        "tabs": TABS,
+        "return_to": page_url(container_id, tab),
+        "base": f"/containers/{_quoted(container_id)}",
+        **panel,
+    }
+    return render(request, "container.html", context, header_error.status if header_error else 200)
+
+
+async def _header_part(
+    request: Request, api: ApiClient, session: str, container_id: str, error: ApiError | None
+) -> HTMLResponse:
+    header = await _load(request, api, session, container_id, "_container_header.html")
+    if isinstance(header, HTMLResponse):
+        return header
+    context = {
+        "container": header.row,
+        "header_error": error or header.error,
+        "header_url": header_url(container_id),
+        "return_to": page_url(container_id),
+    }
+    return render(request, "_container_header.html", context, error.status if error else 200)
+
+
+async def after_action(
+    request: Request,
+    api: ApiClient,
+    session: str,
+    container_id: str,
+    return_to: str,
+    error: ApiError | None,
+) -> HTMLResponse:
+    """An action sent from this page: htmx gets the header back, a plain post the page."""
+    if is_htmx(request):
+        return await _header_part(request, api, session, container_id, error)
+    tab = parse_qs(urlsplit(return_to).query).get("tab", [DEFAULT_TAB])[0]
+    return await _page(request, api, session, container_id, _tab(tab), header_error=error)
+
+
+def _tab(value: str | None) -> str:
+    return value if value in TAB_KEYS else DEFAULT_TAB
+
+
+# -- routes ---------------------------------------------------------------------------------
+
+
+@router.get("/containers/{container_id}", response_class=HTMLResponse)
+async def container_page(
+    request: Request,
+    container_id: str,
+    api: Api,
+    session: Session,
+    tab: str = DEFAULT_TAB,
+) -> HTMLResponse:
+    return await _page(request, api, session, container_id, _tab(tab))
+
+
+@router.get("/containers/{container_id}/resources/read", response_class=HTMLResponse)
+async def read_resource(
+    request: Request, container_id: str, api: Api, session: Session, uri: str = ""
+) -> HTMLResponse:
+    """The resources tab with `uri` read and shown under its entry (a GET: reading changes
+    nothing, and the address can be shared)."""
+    submit = Submit("resource", uri) if uri else None
+    return await _page(request, api, session, container_id, "resources", submit)
+
+
+@router.get("/containers/{container_id}/header", response_class=HTMLResponse)
+async def container_header(
+    request: Request, container_id: str, api: Api, session: Session
+) -> Response:
+    """The header's own poll; without htmx there is nothing to refresh, so go to the page."""
+    if not is_htmx(request):
+        return RedirectResponse(page_url(container_id), status_code=303)
+    return await _header_part(request, api, session, container_id, None)
+
+
+@router.post("/containers/{container_id}/tools/{name}", response_class=HTMLResponse)
+async def call_tool(
+    request: Request, container_id: str, name: str, api: Api, session: Session
+) -> HTMLResponse:
+    submit = Submit("tool", name, await request.form())
+    return await _page(request, api, session, container_id, "tools", submit)
+
+
+@router.post("/containers/{container_id}/prompts/{name}", response_class=HTMLResponse)
+async def get_prompt(
+    request: Request, container_id: str, name: str, api: Api, session: Session
+) -> HTMLResponse:
+    submit = Submit("prompt", name, await request.form())
+    return await _page(request, api, session, container_id, "prompts", submit)
+
+
+def _event_stream(body: Any) -> StreamingResponse:
+    # no-store: a proxy must neither cache nor buffer a live stream.
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
+
+
+@router.get("/containers/{container_id}/logs/stream")
+async def logs_stream(
+    container_id: str, api: Api, session: Session, tail: str = LOG_TAIL
+) -> StreamingResponse:
+    """Server-sent events for `logs.js`: the API's events relayed as they come; a failure to
+    start (unknown container, Docker down) is one `error` event the page can show."""
+    params = {"tail": tail, "follow": "true"}
+    try:
+        upstream = await open_logs(api, session, container_id, params)
+    except ApiError as exc:
+        return _event_stream([error_event(exc)])
+    return _event_stream(relay(upstream))
+
+
+@router.get("/containers/{container_id}/logs/download")
+async def logs_download(container_id: str, api: Api, session: Session) -> Response:
+    """All lines so far as a text file; a failure before the first byte shows the error page."""
+    params = {"tail": "all", "follow": "false"}
+    upstream = await open_logs(api, session, container_id, params)
+    filename = f"container-{UNSAFE_FILENAME.sub('_', container_id)}-logs.txt"
+    return StreamingResponse(
+        plain_lines(upstream),
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

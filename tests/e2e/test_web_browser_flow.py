@@ -41,6 +41,7 @@ from tests.support.processes import (
     wait_for_http,
 )
 from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
+from tests.support.web import local_catalog_env
 from tests.support.workers import running_worker
 
 pytestmark = pytest.mark.docker
@@ -132,10 +133,7 @@ def stack(
             **fake_bw_env(tmp_path / "vaults"),
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite",
             DATA_DIR=str(tmp_path / "data"),
-            CATALOG_DOCKER_URL=servers.docker_url,
-            CATALOG_SOURCES="docker",
-            ALLOW_INSECURE_ENDPOINT="true",
-            SSRF_ALLOW_CIDRS="127.0.0.1/32",
+            **local_catalog_env(servers),
         )
         # The real command (Playwright's event loop already runs in this thread).
         subprocess.run(console_command("migrate"), env=env, check=True, capture_output=True)

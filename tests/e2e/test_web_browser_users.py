@@ -21,7 +21,7 @@ from tests.e2e.conftest import running_web, sign_in
 from tests.support.auth import bearer
 from tests.support.bitwarden import FakeBitwarden
 from tests.support.registry_servers import RegistryServers, registry_servers
-from tests.support.web import api_process
+from tests.support.web import api_process, local_catalog_env
 
 
 @dataclass
@@ -58,10 +58,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         registry_servers() as registry,
         api_process(
             root,
-            CATALOG_DOCKER_URL=registry.docker_url,
-            CATALOG_SOURCES="docker",
-            ALLOW_INSECURE_ENDPOINT="true",
-            SSRF_ALLOW_CIDRS="127.0.0.1/32",
+            local_catalog_env(registry),
         ) as api,
         running_web(api.env, api.base_url) as web_url,
     ):

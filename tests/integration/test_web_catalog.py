@@ -18,7 +18,7 @@ from redis import Redis as SyncRedis
 
 from mcp_console.core.settings import Settings
 from tests.support.registry_servers import RegistryServers, registry_servers
-from tests.support.web import ApiProcess, api_process, login, web_client
+from tests.support.web import ApiProcess, api_process, local_catalog_env, login, web_client
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 HTMX = {"HX-Request": "true"}
@@ -123,11 +123,7 @@ def api(tmp_path_factory: pytest.TempPathFactory, servers: RegistryServers) -> I
     flush_test_redis()
     with api_process(
         tmp_path_factory.mktemp("web-catalog"),
-        CATALOG_DOCKER_URL=servers.docker_url,
-        CATALOG_OFFICIAL_URL=servers.base_url,
-        CATALOG_SOURCES="docker,official",
-        ALLOW_INSECURE_ENDPOINT="true",
-        SSRF_ALLOW_CIDRS="127.0.0.1/32",
+        local_catalog_env(servers, "docker,official"),
     ) as running:
         yield running
 

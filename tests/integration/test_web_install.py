@@ -31,7 +31,14 @@ from tests.support.images import (  # noqa: F401
     docker_client_fixture,
 )
 from tests.support.registry_servers import registry_servers
-from tests.support.web import ApiProcess, api_process, login, page_token, web_client
+from tests.support.web import (
+    ApiProcess,
+    api_process,
+    local_catalog_env,
+    login,
+    page_token,
+    web_client,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -55,11 +62,8 @@ def api(
         servers.state.docker_yaml = catalog_document(catalog)
         with api_process(
             tmp_path_factory.mktemp("web-install"),
+            local_catalog_env(servers),
             with_worker=True,
-            CATALOG_DOCKER_URL=servers.docker_url,
-            CATALOG_SOURCES="docker",
-            ALLOW_INSECURE_ENDPOINT="true",
-            SSRF_ALLOW_CIDRS="127.0.0.1/32",
         ) as running:
             yield running
 

@@ -24,7 +24,14 @@ from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import REASON_HINTS
 from tests.support.auth import bearer
 from tests.support.registry_servers import RegistryServers, registry_servers
-from tests.support.web import ApiProcess, api_process, login, page_token, web_client
+from tests.support.web import (
+    ApiProcess,
+    api_process,
+    local_catalog_env,
+    login,
+    page_token,
+    web_client,
+)
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 HTMX = {"HX-Request": "true"}
@@ -91,10 +98,7 @@ def api(
     root = tmp_path_factory.mktemp("web-settings")
     with api_process(
         root,
-        CATALOG_DOCKER_URL=registry.docker_url,
-        CATALOG_OFFICIAL_URL=registry.base_url,
-        ALLOW_INSECURE_ENDPOINT="true",
-        SSRF_ALLOW_CIDRS="127.0.0.1/32",
+        local_catalog_env(registry, "docker,official"),
     ) as running:
         yield running
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from mcp_console.web.app import create_web_app
 from tests.support.auth import fake_bw_env
 from tests.support.bitwarden import Account, FakeBitwarden
 from tests.support.processes import base_env, running_api
+from tests.support.registry_servers import RegistryServers
 from tests.support.workers import running_worker
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -40,15 +41,18 @@ class ApiProcess:
 
 
 @contextmanager
-def api_process(root: Path, *, with_worker: bool = False, **env: str) -> Iterator[ApiProcess]:
-    """`env` adds settings (e.g. `CATALOG_DOCKER_URL`); the database is a fresh, migrated SQLite
-    file (like `mcp-console run` does before it starts the API)."""
+def api_process(
+    root: Path, *settings: Mapping[str, str], with_worker: bool = False, **env: str
+) -> Iterator[ApiProcess]:
+    """`settings` and `env` add settings (e.g. `local_catalog_env(...)`, `DOCKER_HOST=...`); the
+    database is a fresh, migrated SQLite file (as `mcp-console run` migrates before the API)."""
     database_url = f"sqlite+aiosqlite:///{root}/db.sqlite"
     upgrade_to_head(database_url)
     full_env = base_env(
         **fake_bw_env(root / "vaults"),
         DATABASE_URL=database_url,
         DATA_DIR=str(root / "data"),
+        **{key: value for mapping in settings for key, value in mapping.items()},
         **env,
     )
     with ExitStack() as stack:
@@ -87,3 +91,14 @@ def login(client: TestClient, account: Account, next_page: str = "/jobs") -> htt
             "next": next_page,
         },
     )
+
+
+def local_catalog_env(servers: RegistryServers, sources: str = "docker") -> dict[str, str]:
+    """Settings that point the catalogs at the local stand-ins (loopback allowed through SSRF)."""
+    return {
+        "CATALOG_DOCKER_URL": servers.docker_url,
+        "CATALOG_OFFICIAL_URL": servers.base_url,
+        "CATALOG_SOURCES": sources,
+        "ALLOW_INSECURE_ENDPOINT": "true",
+        "SSRF_ALLOW_CIDRS": "127.0.0.1/32",
+    }

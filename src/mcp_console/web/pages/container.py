@@ -28,7 +28,7 @@ from mcp_console.web.inspector_views import (
 )
 from mcp_console.web.log_proxy import error_event, open_logs, plain_lines, relay
 from mcp_console.web.render import is_htmx, render
-from mcp_console.web.tool_forms import prompt_fields, read_form, schema_fields
+from mcp_console.web.tool_forms import FormField, prompt_fields, read_form, schema_fields
 
 router = APIRouter()
 
@@ -160,32 +160,38 @@ def _submitted(cards: list[Card], submit: Submit | None, kind: str) -> Card | No
     return next((card for card in cards if card.name == submit.name), None)
 
 
-async def _tools_panel(
-    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
-) -> dict[str, Any]:
-    body = await api.request("GET", _inspector_path(container_id, "tools"), session_id=session)
-    cards = [
-        Card(index, tool, schema_fields(tool.get("input_schema") or {}))
-        for index, tool in enumerate(body.get("tools", []), start=1)
-    ]
-    if (card := _submitted(cards, submit, "tool")) and submit:
-        path = _inspector_path(container_id, f"tools/{quote(card.name, safe='')}/call")
-        await _run(api, session, path, card, submit)
-    return {"cards": cards}
+@dataclass(frozen=True)
+class FormCards:
+    """Tools and prompts alike: a card with a generated form per entry, and a request to run."""
+
+    kind: Literal["tool", "prompt"]
+    listing: str  # the inspector route that lists them, and the key of the list in its answer
+    action: str  # what running one is called in the API path: `tools/{name}/call`
+    fields: Callable[[dict[str, Any]], list[FormField]]
+
+    async def panel(
+        self, api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
+    ) -> dict[str, Any]:
+        body = await api.request(
+            "GET", _inspector_path(container_id, self.listing), session_id=session
+        )
+        cards = [
+            Card(index, entry, self.fields(entry))
+            for index, entry in enumerate(body.get(self.listing, []), start=1)
+        ]
+        if (card := _submitted(cards, submit, self.kind)) and submit:
+            name = quote(card.name, safe="")
+            path = _inspector_path(container_id, f"{self.listing}/{name}/{self.action}")
+            await _run(api, session, path, card, submit)
+        return {"cards": cards}
 
 
-async def _prompts_panel(
-    api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
-) -> dict[str, Any]:
-    body = await api.request("GET", _inspector_path(container_id, "prompts"), session_id=session)
-    cards = [
-        Card(index, prompt, prompt_fields(prompt.get("arguments") or []))
-        for index, prompt in enumerate(body.get("prompts", []), start=1)
-    ]
-    if (card := _submitted(cards, submit, "prompt")) and submit:
-        path = _inspector_path(container_id, f"prompts/{quote(card.name, safe='')}/get")
-        await _run(api, session, path, card, submit)
-    return {"cards": cards}
+TOOL_CARDS = FormCards(
+    "tool", "tools", "call", lambda tool: schema_fields(tool.get("input_schema") or {})
+)
+PROMPT_CARDS = FormCards(
+    "prompt", "prompts", "get", lambda prompt: prompt_fields(prompt.get("arguments") or [])
+)
 
 
 async def _resources_panel(
@@ -225,9 +231,9 @@ PANELS: dict[str, Panel] = {
     "config": _config_panel,
     "logs": _logs_panel,
     "info": _inspector(_info_panel),
-    "tools": _inspector(_tools_panel),
+    "tools": _inspector(TOOL_CARDS.panel),
     "resources": _inspector(_resources_panel),
-    "prompts": _inspector(_prompts_panel),
+    "prompts": _inspector(PROMPT_CARDS.panel),
 }
 
 

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -40,6 +41,17 @@ def _configure(settings: Settings) -> None:
     configure_logging(settings.log_level, json_output=settings.is_production)
 
 
+def _server_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Forwarded headers only from FORWARDED_ALLOW_IPS: from anyone else they are forgeable."""
+    return {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
+
+
 def cmd_api(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -48,7 +60,7 @@ def cmd_api(args: argparse.Namespace) -> int:
     settings = load_settings()
     keys = load_keys(settings)
     _configure(settings)
-    uvicorn.run(create_app(settings, keys), host=args.host, port=args.port, log_config=None)
+    uvicorn.run(create_app(settings, keys), **_server_options(args, settings))
     return 0
 
 
@@ -59,7 +71,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     _configure(settings)
-    uvicorn.run(create_web_app(settings), host=args.host, port=args.port, log_config=None)
+    uvicorn.run(create_web_app(settings), **_server_options(args, settings))
     return 0
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support.bitwarden import Account
-from tests.support.processes import free_port, spawn_console, stop_process, wait_for_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,19 +29,6 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@contextmanager
-def running_web(env: Mapping[str, str], api_url: str) -> Iterator[str]:
-    """A real `mcp-console web` process talking to `api_url`; yields its base URL."""
-    port = free_port()
-    web = spawn_console(["web", "--port", str(port)], {**env, "API_URL": api_url})
-    web_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{web_url}/login", process=web)
-        yield web_url
-    finally:
-        stop_process(web)
 
 
 def sign_in(page: Page, account: Account) -> None:

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, ViewportSize, expect
 
-from tests.e2e.conftest import running_web, sign_in
+from tests.e2e.conftest import sign_in
 from tests.support.auth import fake_bw_env
 from tests.support.bitwarden import Account, FakeBitwarden
 from tests.support.containers import remove_containers_of
@@ -41,7 +41,7 @@ from tests.support.processes import (
     wait_for_http,
 )
 from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
-from tests.support.web import local_catalog_env
+from tests.support.web import local_catalog_env, running_web
 from tests.support.workers import running_worker
 
 pytestmark = pytest.mark.docker

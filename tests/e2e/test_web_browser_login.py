@@ -10,13 +10,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import running_web, sign_in
+from tests.e2e.conftest import sign_in
 from tests.support.auth import bearer, fake_bw_env
 from tests.support.bitwarden import FakeBitwarden
 from tests.support.processes import (
     base_env,
     running_api,
 )
+from tests.support.web import running_web
 
 
 @pytest.fixture

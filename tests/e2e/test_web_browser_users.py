@@ -17,11 +17,11 @@ import redis
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from mcp_console.core.ssrf import REASON_HINTS
-from tests.e2e.conftest import running_web, sign_in
+from tests.e2e.conftest import sign_in
 from tests.support.auth import bearer
 from tests.support.bitwarden import FakeBitwarden
 from tests.support.registry_servers import RegistryServers, registry_servers
-from tests.support.web import api_process, local_catalog_env
+from tests.support.web import api_process, local_catalog_env, running_web
 
 
 @dataclass

@@ -20,7 +20,14 @@ from mcp_console.core.settings import Settings
 from mcp_console.web.app import create_web_app
 from tests.support.auth import fake_bw_env
 from tests.support.bitwarden import Account, FakeBitwarden
-from tests.support.processes import base_env, running_api
+from tests.support.processes import (
+    base_env,
+    free_port,
+    running_api,
+    spawn_console,
+    stop_process,
+    wait_for_http,
+)
 from tests.support.registry_servers import RegistryServers
 from tests.support.workers import running_worker
 
@@ -60,6 +67,19 @@ def api_process(
         if with_worker:
             stack.enter_context(running_worker(full_env))
         yield ApiProcess(base_url, FakeBitwarden(root / "vaults"), full_env)
+
+
+@contextmanager
+def running_web(env: Mapping[str, str], api_url: str) -> Iterator[str]:
+    """A real `mcp-console web` process talking to `api_url`; yields its base URL."""
+    port = free_port()
+    web = spawn_console(["web", "--port", str(port)], {**env, "API_URL": api_url})
+    web_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{web_url}/login", process=web)
+        yield web_url
+    finally:
+        stop_process(web)
 
 
 def web_client(settings: Settings, api_url: str, base_url: str = "http://testserver") -> TestClient:

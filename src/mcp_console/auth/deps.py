@@ -50,7 +50,8 @@ async def websocket_session(websocket: WebSocket) -> AuthSession:
 
 
 def client_address(request: Request) -> str:
-    """The peer address (no proxy headers are trusted: they are client-controlled)."""
+    """The peer address; uvicorn replaced it with `X-Forwarded-For` only when the peer is in
+    FORWARDED_ALLOW_IPS (a proxy, or the web process forwarding a browser's address)."""
     return request.client.host if request.client else "unknown"
 
 

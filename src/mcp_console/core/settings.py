@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     log_request_body: bool = False
     cors_origins: str = ""
     api_url: str = "http://127.0.0.1:8000"
+    # Peers whose X-Forwarded-For/-Proto uvicorn applies (a reverse proxy; for the API, the web).
+    forwarded_allow_ips: str = "127.0.0.1"
     bitwarden_cli_path: str = "bw"
     bitwarden_cli_timeout_seconds: float = Field(default=60, gt=0, le=600)
     health_check_interval_seconds: float = Field(default=5.0, gt=0, le=300)

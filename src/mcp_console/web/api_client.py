@@ -111,10 +111,15 @@ class ApiClient:
         session_id: str | None = None,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         try:
             response = await self._http.request(
-                method, path, json=json, params=params, headers=_auth(session_id)
+                method,
+                path,
+                json=json,
+                params=params,
+                headers={**_auth(session_id), **(headers or {})},
             )
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
@@ -147,8 +152,13 @@ class ApiClient:
             _raise_for_error(response)
         return response
 
-    async def login(self, payload: dict[str, str]) -> dict[str, Any]:
-        body: dict[str, Any] = await self.request("POST", "/api/auth/login", json=payload)
+    async def login(self, payload: dict[str, str], browser_address: str | None) -> dict[str, Any]:
+        """The browser's address goes along, so the API's per-address login limit counts each
+        browser rather than this one web process (the API believes it from FORWARDED_ALLOW_IPS)."""
+        forwarded = {"X-Forwarded-For": browser_address} if browser_address else {}
+        body: dict[str, Any] = await self.request(
+            "POST", "/api/auth/login", json=payload, headers=forwarded
+        )
         return body
 
     async def logout(self, session_id: str) -> None:

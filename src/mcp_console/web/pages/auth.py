@@ -65,7 +65,7 @@ async def login(
     if method == "api_key":
         payload.update(client_id=client_id, client_secret=client_secret)
     try:
-        body = await api.login(payload)
+        body = await api.login(payload, request.client.host if request.client else None)
     except ApiError as error:
         return _login_page(request, next_page=next, form=shown, error=error)
     response = RedirectResponse(safe_next(next), status_code=303)

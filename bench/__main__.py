@@ -24,6 +24,8 @@ def main(selected: list[str]) -> None:
     for name in names:
         print(f"running {name} ...", file=sys.stderr)
         sections.append(importlib.import_module(f"bench.{name}").run())
+    if selected and OUTPUT.exists():
+        sections = _merge(OUTPUT.read_text(encoding="utf-8"), sections)
     header = (
         "# Performance\n\n"
         "Written by `make bench` (`python -m bench`). Figures are from one run on one machine; "
@@ -34,6 +36,15 @@ def main(selected: list[str]) -> None:
     )
     OUTPUT.write_text(header + "\n" + "\n".join(sections), encoding="utf-8")
     print(f"wrote {OUTPUT}", file=sys.stderr)
+
+
+def _merge(previous: str, fresh: list[str]) -> list[str]:
+    """A run of some benchmarks keeps the other sections of the last full run."""
+    kept = ["## " + part for part in previous.split("\n## ")[1:]]
+    by_heading = {section.splitlines()[0]: section for section in kept}
+    for section in fresh:
+        by_heading[section.splitlines()[0]] = section
+    return [section.rstrip("\n") + "\n" for section in by_heading.values()]
 
 
 if __name__ == "__main__":

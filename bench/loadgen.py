@@ -22,10 +22,12 @@ async def _worker(client: httpx.AsyncClient, url: str, until: float, out: list[f
     return errors
 
 
-async def measure(url: str, seconds: float, concurrency: int) -> dict[str, float]:
+async def measure(
+    url: str, seconds: float, concurrency: int, headers: dict[str, str] | None = None
+) -> dict[str, float]:
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=10, headers=headers) as client:
         await client.get(url)  # warm the connection pool
         until = time.perf_counter() + seconds
         errors = await asyncio.gather(
@@ -52,8 +54,10 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--header", action="append", default=[], help="`Name: value`, repeatable")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(measure(args.url, args.seconds, args.concurrency))))
+    headers = dict(item.split(": ", 1) for item in args.header)
+    print(json.dumps(asyncio.run(measure(args.url, args.seconds, args.concurrency, headers))))
 
 
 if __name__ == "__main__":

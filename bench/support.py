@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from tests.support.processes import REPO_ROOT
 
 
-def run_loadgen(url: str, seconds: float = 5, concurrency: int = 16) -> dict[str, float]:
+def run_loadgen(
+    url: str, seconds: float = 5, concurrency: int = 16, headers: dict[str, str] | None = None
+) -> dict[str, float]:
+    header_args = [
+        arg for name, value in (headers or {}).items() for arg in ("--header", f"{name}: {value}")
+    ]
     result = subprocess.run(
         [
             sys.executable,
@@ -21,6 +26,7 @@ def run_loadgen(url: str, seconds: float = 5, concurrency: int = 16) -> dict[str
             str(seconds),
             "--concurrency",
             str(concurrency),
+            *header_args,
         ],
         cwd=REPO_ROOT,
         capture_output=True,

@@ -41,7 +41,7 @@ from tests.support.processes import (
     wait_for_http,
 )
 from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
-from tests.support.web import local_catalog_env, running_web
+from tests.support.web import forget_cached_catalogs, local_catalog_env, running_web
 from tests.support.workers import running_worker
 
 pytestmark = pytest.mark.docker
@@ -137,6 +137,7 @@ def stack(
         )
         # The real command (Playwright's event loop already runs in this thread).
         subprocess.run(console_command("migrate"), env=env, check=True, capture_output=True)
+        forget_cached_catalogs(env["REDIS_URL"])
         running = Stack(env, free_port())
         running.start_api()
         try:

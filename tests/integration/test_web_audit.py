@@ -19,12 +19,11 @@ from tests.support.images import (  # noqa: F401
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.web import ApiProcess, api_process, login, web_client
+from tests.support.web import HTMX, ApiProcess, api_process, login, web_client
 
 pytestmark = pytest.mark.docker
 
 ROW = re.compile(r'data-testid="audit-row" data-entry-id="(\d+)" data-action="([^"]+)"')
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture(scope="module")

@@ -5,100 +5,27 @@ source points at the same stand-in and fails, so the merged search is partial.""
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import httpx2
 import pytest
-import yaml
 from fastapi.testclient import TestClient
-from redis import Redis as SyncRedis
 
 from mcp_console.core.settings import Settings
+from tests.support.catalog_entries import DOCS_URL, catalog_document, docker_entry, echo_entry
 from tests.support.registry_servers import RegistryServers, registry_servers
-from tests.support.web import ApiProcess, api_process, local_catalog_env, login, web_client
+from tests.support.web import (
+    HTMX,
+    INLINE_SCRIPT,
+    ApiProcess,
+    api_process,
+    local_catalog_env,
+    login,
+    web_client,
+)
 
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-HTMX = {"HX-Request": "true"}
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 ITEM_ID = re.compile(r'data-testid="catalog-item" data-item-id="([^"]+)"')
-DOCS_URL = "https://docs.example.com/echo-server"
-
-
-def docker_entry(
-    title: str,
-    category: str,
-    tags: list[str],
-    image: str | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """One entry of Docker's catalog format (`registry:` map value)."""
-    entry: dict[str, Any] = {
-        "title": title,
-        "description": f"{title}: a server for tests",
-        "type": "server",
-        "metadata": {"category": category, "tags": tags},
-        **extra,
-    }
-    if image:
-        entry["image"] = image
-    return entry
-
-
-def echo_entry(image: str) -> dict[str, Any]:
-    """A server with tools, a required secret, typed parameters and an env template for each."""
-    return docker_entry(
-        "Echo server",
-        "testing",
-        ["echo", "test"],
-        image,
-        readme=DOCS_URL,
-        tools=[
-            {"name": "echo", "description": "Returns its input unchanged"},
-            {"name": "reverse", "description": "Returns its input backwards"},
-        ],
-        secrets=[
-            {"name": "echo-server.api_key", "env": "ECHO_API_KEY", "description": "Echo API key"}
-        ],
-        env=[
-            {"name": "ECHO_REGION", "value": "{{echo-server.region}}"},
-            {"name": "ECHO_RETRIES", "value": "{{echo-server.retries}}"},
-            {"name": "ECHO_VERBOSE", "value": "{{echo-server.verbose}}"},
-        ],
-        config=[
-            {
-                "name": "echo-server",
-                "description": "Configure the echo server",
-                "type": "object",
-                "properties": {
-                    "region": {
-                        "type": "string",
-                        "enum": ["eu", "us"],
-                        "description": "Where the echo runs",
-                    },
-                    "retries": {"type": "integer", "default": 3, "description": "Attempts"},
-                    "verbose": {"type": "boolean", "default": False},
-                },
-                "required": ["region"],
-            }
-        ],
-    )
-
-
-def catalog_document(registry: dict[str, dict[str, Any]]) -> bytes:
-    return yaml.safe_dump({"version": 2, "name": "docker-mcp", "registry": registry}).encode()
-
-
-def flush_test_redis() -> None:
-    """The catalog cache is keyed by source name only: a catalog another module cached under
-    `docker` must not answer for this module's stand-in."""
-    client = SyncRedis.from_url(TEST_REDIS_URL)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
 
 
 CATALOG = {
@@ -120,7 +47,6 @@ def servers() -> Iterator[RegistryServers]:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, servers: RegistryServers) -> Iterator[ApiProcess]:
-    flush_test_redis()
     with api_process(
         tmp_path_factory.mktemp("web-catalog"),
         local_catalog_env(servers, "docker,official"),

@@ -14,14 +14,6 @@ import httpx
 import pytest
 
 from mcp_console.core.settings import Settings
-from tests.integration.test_web_containers import (  # noqa: F401
-    HTMX,
-    INLINE_SCRIPT,
-    Browser,
-    api_fixture,
-    browsers_fixture,
-    sleeper,
-)
 from tests.support.auth import bearer
 from tests.support.containers import VaultSecret
 from tests.support.images import (  # noqa: F401
@@ -31,7 +23,13 @@ from tests.support.images import (  # noqa: F401
     mcp_server_image_fixture,
 )
 from tests.support.processes import free_port
-from tests.support.web import web_client
+from tests.support.web import HTMX, INLINE_SCRIPT, web_client
+from tests.support.web_containers import (  # noqa: F401
+    Browser,
+    api_fixture,
+    browsers_fixture,
+    sleeper,
+)
 
 pytestmark = pytest.mark.docker
 

@@ -19,9 +19,15 @@ from mcp_console.core.settings import Settings
 from mcp_console.web.assets import NPM_ASSETS, node_modules_dirs
 from mcp_console.web.navigation import DEFAULT_LANDING
 from tests.support.auth import bearer
-from tests.support.web import ApiProcess, api_process, csrf_token, login, page_token, web_client
-
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+from tests.support.web import (
+    INLINE_SCRIPT,
+    ApiProcess,
+    api_process,
+    csrf_token,
+    login,
+    page_token,
+    web_client,
+)
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from mcp_console.core.ssrf import REASON_HINTS
 from tests.support.auth import bearer
 from tests.support.registry_servers import RegistryServers, registry_servers
 from tests.support.web import (
+    HTMX,
     ApiProcess,
     api_process,
     local_catalog_env,
@@ -34,7 +35,6 @@ from tests.support.web import (
 )
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-HTMX = {"HX-Request": "true"}
 VOID_TAGS = frozenset({"input", "br", "hr", "img", "meta", "link", "source", "wbr"})
 
 

@@ -14,7 +14,10 @@ from typing import Any
 
 import httpx2
 from fastapi.testclient import TestClient
+from redis import Redis as SyncRedis
 
+from mcp_console.catalog.cache import LOCK_PREFIX as CATALOG_LOCK_PREFIX
+from mcp_console.catalog.cache import PREFIX as CATALOG_PREFIX
 from mcp_console.core.migrate import upgrade_to_head
 from mcp_console.core.settings import Settings
 from mcp_console.web.app import create_web_app
@@ -32,6 +35,8 @@ from tests.support.registry_servers import RegistryServers
 from tests.support.workers import running_worker
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+HTMX = {"HX-Request": "true"}
 
 
 @dataclass
@@ -52,7 +57,8 @@ def api_process(
     root: Path, *settings: Mapping[str, str], with_worker: bool = False, **env: str
 ) -> Iterator[ApiProcess]:
     """`settings` and `env` add settings (e.g. `local_catalog_env(...)`, `DOCKER_HOST=...`); the
-    database is a fresh, migrated SQLite file (as `mcp-console run` migrates before the API)."""
+    database is a fresh, migrated SQLite file (as `mcp-console run` migrates before the API) and
+    no catalog of an earlier test is cached."""
     database_url = f"sqlite+aiosqlite:///{root}/db.sqlite"
     upgrade_to_head(database_url)
     full_env = base_env(
@@ -62,6 +68,7 @@ def api_process(
         **{key: value for mapping in settings for key, value in mapping.items()},
         **env,
     )
+    forget_cached_catalogs(full_env["REDIS_URL"])
     with ExitStack() as stack:
         base_url = stack.enter_context(running_api(full_env))
         if with_worker:
@@ -111,6 +118,18 @@ def login(client: TestClient, account: Account, next_page: str = "/jobs") -> htt
             "next": next_page,
         },
     )
+
+
+def forget_cached_catalogs(redis_url: str) -> None:
+    """The catalog cache is keyed by source name, not URL: a catalog another test cached under
+    `docker` must not answer for this test's stand-in."""
+    client = SyncRedis.from_url(redis_url)
+    try:
+        for pattern in (f"{CATALOG_PREFIX}*", f"{CATALOG_LOCK_PREFIX}*"):
+            for key in client.scan_iter(match=pattern):
+                client.delete(key)
+    finally:
+        client.close()
 
 
 def local_catalog_env(servers: RegistryServers, sources: str = "docker") -> dict[str, str]:

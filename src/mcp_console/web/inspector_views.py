@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mcp_console.web.api_client import ApiError
-from mcp_console.web.tool_forms import FormField
+from mcp_console.web.schema_forms import FormField, Submission
 
 MAX_BLOCK_CHARS = 20_000
 
@@ -29,8 +29,7 @@ class Card:
     index: int
     info: dict[str, Any]
     fields: list[FormField]
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    submission: Submission = field(default_factory=Submission)
     blocks: list[Block] | None = None
     is_error: bool = False
     error: ApiError | None = None
@@ -40,13 +39,12 @@ class Card:
         return str(self.info["name"])
 
     def value(self, form_field: FormField) -> str:
-        """What the input shows: the user's last entry, else the schema's default."""
-        return self.values.get(form_field.name, form_field.default)
+        return self.submission.shown(form_field)
 
     def error_for(self, form_field: FormField) -> str | None:
         """The local check's message, or the API's for that argument."""
         api_fields = self.error.fields if self.error else {}
-        return self.errors.get(form_field.name) or api_fields.get(form_field.name)
+        return self.submission.errors.get(form_field.name) or api_fields.get(form_field.name)
 
 
 def pretty(value: Any) -> str:

@@ -28,7 +28,7 @@ from mcp_console.web.inspector_views import (
 )
 from mcp_console.web.log_proxy import error_event, open_logs, plain_lines, relay
 from mcp_console.web.render import is_htmx, render
-from mcp_console.web.tool_forms import FormField, prompt_fields, read_form, schema_fields
+from mcp_console.web.schema_forms import FormField, prompt_fields, read_form, schema_fields
 
 router = APIRouter()
 
@@ -139,9 +139,8 @@ async def _info_panel(
 
 async def _run(api: ApiClient, session: str, path: str, card: Card, submit: Submit) -> None:
     """Reads the card's form; sends it only when every field could be typed."""
-    submission = read_form(card.fields, submit.form)
-    card.values, card.errors = submission.values, submission.errors
-    if card.errors:
+    submission = card.submission = read_form(card.fields, submit.form)
+    if submission.errors:
         return
     try:
         result: dict[str, Any] = await api.request(

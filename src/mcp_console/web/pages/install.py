@@ -2,14 +2,16 @@
 Bitwarden-reference field per secret, an optional container name) that starts an install job.
 
 Form fields are named by the API's field paths (`parameters.region`, `secrets.<name>`, `name`),
-so the API's validation errors land beside the field they are about. A secret field takes only a
-`{{ bw:<item-id>:<field> }}` reference: anything else is refused here, before it leaves the UI,
-and never written back into the page.
+so the API's validation errors land beside the field they are about. The parameters are the
+shared schema fields (`schema_forms`); the secrets and the name are this form's own. A secret
+field takes only a `{{ bw:<item-id>:<field> }}` reference: anything else is refused here, before
+it leaves the UI, and never written back into the page.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +29,7 @@ from mcp_console.web.pages.catalog import (
 )
 from mcp_console.web.pages.jobs import go_to, job_url
 from mcp_console.web.render import render
+from mcp_console.web.schema_forms import REQUIRED, FormField, Submission, read_form, schema_fields
 
 router = APIRouter()
 
@@ -42,153 +45,103 @@ NOT_A_REFERENCE = (
     "Enter a Bitwarden reference such as {{ bw:<item-id>:password }}; "
     "a secret value is never accepted here."
 )
-INTEGER = re.compile(r"[+-]?\d+")
-NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-FREE_TEXT = frozenset({"text", "number"})
+PARAMETER_PREFIX = "parameters."
 
 
 @dataclass(frozen=True)
-class FormField:
-    """One input of the install form and what the user entered (never a secret value)."""
+class TextField:
+    """A secret's reference or the container name: the install form's own inputs."""
 
     key: str  # the API's field path, also the input's name
     input_id: str
     label: str
-    control: str  # text, number, checkbox, select or reference
+    hint: str
     required: bool = False
-    hint: str | None = None
-    kind: str = "string"  # the schema type the answer is sent as
-    choices: dict[str, Any] = field(default_factory=dict)  # select: shown text -> enum value
-    limits: dict[str, Any] = field(default_factory=dict)  # number: min / max / step
+    reference: bool = False
     value: str = ""
-    error: str | None = None
+
+    def error(self) -> str | None:
+        """This form's own check of what was entered."""
+        if not self.value:
+            return REQUIRED if self.required else None
+        if self.reference and not REFERENCE.fullmatch(self.value):
+            return NOT_A_REFERENCE
+        return None
 
 
-def _schema_type(prop: dict[str, Any]) -> str:
-    """`type` may be a list (`["string", "null"]`): the first that is not null."""
-    declared = prop.get("type")
-    types = declared if isinstance(declared, list) else [declared]
-    return next((str(t) for t in types if t and t != "null"), "string")
+NAME_FIELD = TextField(
+    key="name",
+    input_id="install-name",
+    label="Container name",
+    hint="Optional: letters, digits, _ . and -, starting with a letter or digit. "
+    "Left empty, a name is made from the server's.",
+)
 
 
-def _shown(value: Any) -> str:
-    """A schema default as an input shows it (`true` for a checked box)."""
-    if isinstance(value, bool):
-        return "true" if value else ""
-    return "" if value is None else str(value)
+@dataclass
+class Answers:
+    """The form as shown: the schema's parameters with what was entered in them, the secrets and
+    the name, and this form's own errors by field path."""
+
+    parameters: list[FormField]
+    texts: list[TextField]
+    submission: Submission = field(default_factory=Submission)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def forget_typed(self) -> None:
+        """After the API found a secret in a typed value: nothing typed is shown again."""
+        for parameter in self.parameters:
+            if parameter.free_text:
+                self.submission.values[parameter.name] = ""
+        self.texts = [t if t.reference else replace(t, value="") for t in self.texts]
 
 
-def _number_limits(prop: dict[str, Any], kind: str) -> dict[str, Any]:
-    """`step`, and `min`/`max` from the schema, so the browser's number input enforces them."""
-    bounds = {"min": prop.get("minimum"), "max": prop.get("maximum")}
-    limits = {attr: bound for attr, bound in bounds.items() if isinstance(bound, int | float)}
-    return {"step": "1" if kind == "integer" else "any", **limits}
-
-
-def _parameter_field(position: int, name: str, prop: dict[str, Any], required: bool) -> FormField:
-    kind = _schema_type(prop)
-    enum = prop.get("enum") if isinstance(prop.get("enum"), list) else None
-    if enum:
-        control = "select"
-    elif kind == "boolean":
-        control = "checkbox"
-    else:
-        control = "number" if kind in ("integer", "number") else "text"
-    return FormField(
-        key=f"parameters.{name}",
-        input_id=f"install-parameter-{position}",
-        label=str(prop.get("title") or name),
-        control=control,
-        required=required and control != "checkbox",
-        hint=str(prop["description"]) if prop.get("description") else None,
-        kind=kind,
-        choices={_shown(option): option for option in enum or []},
-        limits=_number_limits(prop, kind) if control == "number" else {},
-        value=_shown(prop.get("default")),
-    )
-
-
-def _secret_field(position: int, secret: dict[str, Any]) -> FormField:
+def _secret_field(position: int, secret: dict[str, Any]) -> TextField:
     description = str(secret.get("description") or "").rstrip(". ")
     effect = f"{secret['env']} in the container"
-    return FormField(
+    return TextField(
         key=f"secrets.{secret['name']}",
         input_id=f"install-secret-{position}",
         label=str(secret["name"]),
-        control="reference",
-        required=bool(secret.get("required", True)),
         hint=f"{description}; sets {effect}." if description else f"Sets {effect}.",
+        required=bool(secret.get("required", True)),
+        reference=True,
     )
 
 
-def form_fields(item: dict[str, Any]) -> list[FormField]:
+def blank_form(item: dict[str, Any]) -> Answers:
     """Parameters from the item's JSON schema, then its secrets, then the container name."""
-    schema = item.get("config_schema") or {}
-    required = set(schema.get("required") or [])
-    properties = schema.get("properties") or {}
-    parameters = [
-        _parameter_field(n, str(name), prop if isinstance(prop, dict) else {}, name in required)
-        for n, (name, prop) in enumerate(properties.items(), start=1)
-    ]
+    parameters = schema_fields(item.get("config_schema") or {}, prefix=PARAMETER_PREFIX)
     secrets = [_secret_field(n, s) for n, s in enumerate(item.get("secrets") or [], start=1)]
-    name = FormField(
-        key="name",
-        input_id="install-name",
-        label="Container name",
-        control="text",
-        hint="Optional: letters, digits, _ . and -, starting with a letter or digit. "
-        "Left empty, a name is made from the server's.",
-    )
-    return [*parameters, *secrets, name]
+    return Answers(parameters, [*secrets, NAME_FIELD])
 
 
-def _typed(form_field: FormField, raw: str) -> tuple[Any, str | None]:
-    """The answer as the API wants it (None: leave it out) and this form's own error."""
-    if form_field.control == "checkbox":
-        return raw == "true", None
-    if not raw:
-        return None, "Required." if form_field.required else None
-    if form_field.control == "reference":
-        return (raw, None) if REFERENCE.fullmatch(raw) else (None, NOT_A_REFERENCE)
-    if form_field.choices:
-        if raw in form_field.choices:
-            return form_field.choices[raw], None
-        return None, "Choose one of the listed values."
-    if form_field.kind == "integer":
-        return (int(raw), None) if INTEGER.fullmatch(raw) else (None, "Enter a whole number.")
-    if form_field.kind == "number":
-        if not NUMBER.fullmatch(raw):
-            return None, "Enter a number."
-        return (int(raw) if INTEGER.fullmatch(raw) else float(raw)), None
-    return raw, None
+def _read(item: dict[str, Any], form: Mapping[str, Any]) -> Answers:
+    """The submitted form typed and checked; a refused reference is shown empty."""
+    answers = blank_form(item)
+    answers.submission = read_form(answers.parameters, form)
+    answers.errors = {PARAMETER_PREFIX + n: m for n, m in answers.submission.errors.items()}
+    entered = [replace(t, value=str(form.get(t.key, "")).strip()) for t in answers.texts]
+    answers.errors |= {t.key: error for t in entered if (error := t.error())}
+    answers.texts = [
+        replace(t, value="") if t.reference and t.key in answers.errors else t for t in entered
+    ]
+    return answers
 
 
-def _answered(form_field: FormField, raw: str) -> tuple[FormField, Any]:
-    """The field as re-shown (a refused reference is shown empty) and its typed answer."""
-    value, error = _typed(form_field, raw)
-    shown = "" if form_field.control == "reference" and error else raw
-    if form_field.control == "checkbox":
-        shown = "true" if value else ""
-    return replace(form_field, value=shown, error=error), value
-
-
-def _payload(item_id: str, answers: list[tuple[FormField, Any]]) -> dict[str, Any]:
-    """`{item_id, name, parameters, secrets}`: each answer at its field path."""
-    payload: dict[str, Any] = {"item_id": item_id, "parameters": {}, "secrets": {}}
-    for form_field, value in answers:
-        if value is None or form_field.error:
+def _payload(item_id: str, answers: Answers) -> dict[str, Any]:
+    """`{item_id, parameters, secrets, name}`: each accepted answer at its field path."""
+    parameters = dict(answers.submission.arguments)
+    payload: dict[str, Any] = {"item_id": item_id, "parameters": parameters, "secrets": {}}
+    for text in answers.texts:
+        if not text.value or text.key in answers.errors:
             continue
-        group, _, key = form_field.key.partition(".")
+        group, _, key = text.key.partition(".")
         if key:
-            payload[group][key] = value
+            payload[group][key] = text.value
         else:
-            payload[group] = value
+            payload[group] = text.value
     return payload
-
-
-def _with_errors(fields: list[FormField], errors: dict[str, str]) -> list[FormField]:
-    """The API's field errors beside their fields; this form's own errors take precedence."""
-    return [replace(f, error=f.error or errors.get(f.key)) for f in fields]
 
 
 def _api_field_errors(error: ApiError, refused: bool) -> dict[str, str]:
@@ -200,15 +153,16 @@ def _api_field_errors(error: ApiError, refused: bool) -> dict[str, str]:
 def _install_page(
     request: Request,
     item: dict[str, Any],
-    fields: list[FormField],
+    answers: Answers,
     error: ApiError | None = None,
     status_code: int = 200,
     api_field_errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The form; a validation error is shown beside its fields (the rest listed above them),
-    any other API error as an alert."""
-    known = {f.key for f in fields}
-    unplaced = {k: m for k, m in (api_field_errors or {}).items() if k not in known}
+    any other API error as an alert. This form's own errors take precedence over the API's."""
+    known = {f.input_name for f in answers.parameters} | {t.key for t in answers.texts}
+    api_errors = api_field_errors or {}
+    placed = {k: m for k, m in api_errors.items() if k in known}
     context = {
         "page_title": f"Install {item.get('title') or item['id']}",
         "nav": "catalog",
@@ -217,11 +171,12 @@ def _install_page(
         "install_url": f"{item_url(item['id'])}/install",
         "installable": can_install(item),
         "install_note": install_note(item),
-        "parameter_fields": [f for f in fields if f.key.startswith("parameters.")],
-        "secret_fields": [f for f in fields if f.key.startswith("secrets.")],
-        "name_fields": [f for f in fields if f.key == "name"],
-        "has_field_errors": any(f.error for f in fields),
-        "unplaced_errors": unplaced,
+        "parameter_fields": answers.parameters,
+        "submission": answers.submission,
+        "secret_fields": [t for t in answers.texts if t.reference],
+        "name_fields": [t for t in answers.texts if not t.reference],
+        "field_errors": {**placed, **answers.errors},
+        "unplaced_errors": {k: m for k, m in api_errors.items() if k not in known},
         "error": error,
         "reference_pattern": REFERENCE_PATTERN,
     }
@@ -233,7 +188,7 @@ async def install_form(request: Request, item_id: str, api: Api, session: Sessio
     item = await fetch_item(api, session, item_id)
     if item is None:
         return item_not_found(request, item_id)
-    return _install_page(request, item, form_fields(item))
+    return _install_page(request, item, blank_form(item))
 
 
 async def _submit(
@@ -252,20 +207,18 @@ async def install_submit(request: Request, item_id: str, api: Api, session: Sess
     item = await fetch_item(api, session, item_id)
     if item is None:
         return item_not_found(request, item_id)
-    form = await request.form()
-    answers = [_answered(f, str(form.get(f.key, "")).strip()) for f in form_fields(item)]
-    fields = [answered for answered, _ in answers]
-    refused = any(f.error for f in fields)
+    answers = _read(item, await request.form())
+    refused = bool(answers.errors)
     try:
         # With answers refused here, a dry run still finds the API's errors in the others, so
         # every problem is shown at once.
         body = await _submit(api, session, _payload(item_id, answers), check_only=refused)
     except ApiError as exc:
         if exc.code == "SECRET_IN_PLAIN_TEXT":  # a typed value looked like a secret: drop it
-            fields = [replace(f, value="") if f.control in FREE_TEXT else f for f in fields]
+            answers.forget_typed()
         errors = _api_field_errors(exc, refused)
         alert = None if exc.code == "VALIDATION_ERROR" else exc
-        return _install_page(request, item, _with_errors(fields, errors), alert, exc.status, errors)
+        return _install_page(request, item, answers, alert, exc.status, errors)
     if refused:
-        return _install_page(request, item, fields, status_code=422)
+        return _install_page(request, item, answers, status_code=422)
     return go_to(request, job_url(str(body["job_id"]), item_id))

@@ -77,6 +77,7 @@ def run() -> str:
         "machine's 2 cores with the load generator.\n\n"
         + markdown_table(["request", "requests/s", "p50 ms", "p99 ms", "errors"], rows)
         + f"\nThrough the UI a search as you type runs at {fragment_rps / api_rps:.2f} times the "
-        "API's rate: each UI request is an API request plus a template render and a second HTTP "
-        "hop, and both processes compete for the same cores here.\n"
+        "API's rate: each UI request makes two API requests (the sources for the selector and the "
+        "search, sent at once) plus a template render, and both processes compete for the same "
+        "cores here.\n"
     )

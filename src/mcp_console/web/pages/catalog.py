@@ -4,6 +4,7 @@ and works without JavaScript; htmx swaps only the results."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -137,9 +138,12 @@ async def catalog_page(
     page_size: str = "",
 ) -> HTMLResponse:
     filters = _filters(q, source, category, tag, installable, page, page_size)
-    sources = await api.request("GET", "/api/catalog/sources", session_id=session)
+    # Independent calls, made at once: search as you type waits for the slower one only.
+    sources, (body, error) = await asyncio.gather(
+        api.request("GET", "/api/catalog/sources", session_id=session),
+        _search(api, session, filters),
+    )
     options = [_source_option(source) for source in sources]
-    body, error = await _search(api, session, filters)
     total = int(body.get("total", 0))
     last_page = max(1, -(-total // filters.page_size))
     facets = body.get("facets") or {}

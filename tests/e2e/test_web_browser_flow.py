@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, ViewportSize, expect
 
 from tests.e2e.conftest import sign_in
-from tests.support.auth import fake_bw_env
+from tests.support.auth import bearer, fake_bw_env
 from tests.support.bitwarden import Account, FakeBitwarden
 from tests.support.containers import remove_containers_of
 from tests.support.images import (  # noqa: F401
@@ -213,6 +213,38 @@ def _job_progress(recorder: Recorder) -> list[int]:
     return values
 
 
+def _use_the_log_controls(page: Page, stack: Stack, api_session: str, container_id: str) -> None:
+    """Filter hides and shows lines; a line printed while paused waits, then arrives live on
+    resume; Download holds every line so far (and no secret)."""
+    lines = page.get_by_test_id("log-lines")
+    ready = lines.get_by_text("console-test-server ready")
+    status = page.locator("[data-log-status]")
+    search = page.get_by_label("Filter lines")
+    search.fill("no-such-line")
+    expect(ready).to_be_hidden()
+    search.fill("")
+    expect(ready).to_be_visible()
+
+    page.get_by_role("button", name="Pause").click()
+    called = httpx.post(
+        f"{stack.api_url}/api/inspector/{container_id}/tools/echo/call",
+        json={"arguments": {"text": "while paused"}},
+        headers=bearer(api_session),
+        timeout=30,
+    )
+    assert called.status_code == 200, called.text
+    expect(status).to_have_text(re.compile(r"Paused: \d+ new line"))  # the SDK logs too
+    expect(lines).not_to_contain_text("echo called")
+    page.get_by_role("button", name="Resume").click()
+    expect(lines).to_contain_text("echo called with 12 characters")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("log-download").click()
+    text = Path(download.value.path()).read_text()
+    assert "console-test-server ready" in text and "echo called with 12 characters" in text
+    assert SECRET_VALUE not in text
+
+
 def _restart_api(stack: Stack) -> None:
     stack.stop_api()
     stack.start_api()
@@ -244,9 +276,7 @@ def test_install_inspect_stop_delete_in_the_browser_with_an_api_restart(
     assert progress and progress == sorted(progress), progress
     session = context.cookies()
     api_session = next(c["value"] for c in session if c["name"] == "mcp_session")
-    jobs = httpx.get(
-        f"{stack.api_url}/api/jobs", headers={"Authorization": f"Bearer {api_session}"}
-    ).json()["jobs"]
+    jobs = httpx.get(f"{stack.api_url}/api/jobs", headers=bearer(api_session)).json()["jobs"]
     assert jobs[0]["status"] == "succeeded" and jobs[0]["progress"]["percent"] == 100
 
     badge = page.get_by_test_id("container-status")
@@ -261,6 +291,7 @@ def test_install_inspect_stop_delete_in_the_browser_with_an_api_restart(
     expect(page.get_by_test_id("log-lines")).to_contain_text("console-test-server ready")
     expect(page.get_by_test_id("log-lines")).to_contain_text("TEST_API_KEY")
     _shot(page, "logs")
+    _use_the_log_controls(page, stack, api_session, container_id)
 
     _restart_api(stack)
 

@@ -5,13 +5,13 @@ Shared by the dashboard and the container page, so both say the same thing the s
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mcp_console.web.references import is_reference
+
 ACTIVE = frozenset({"running", "restarting", "paused"})
-REFERENCE = re.compile(r"\{\{\s*bw:[^}]*\}\}")
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 NBSP = "\u00a0"  # a number stays on one line with its unit
 
@@ -116,7 +116,7 @@ class EnvEntry:
 
     @property
     def is_reference(self) -> bool:
-        return REFERENCE.search(self.value) is not None
+        return is_reference(self.value)
 
 
 def env_entries(env: dict[str, str]) -> list[EnvEntry]:

@@ -10,7 +10,6 @@ it leaves the UI, and never written back into the page.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,19 +27,14 @@ from mcp_console.web.pages.catalog import (
     item_url,
 )
 from mcp_console.web.pages.jobs import go_to, job_url
+from mcp_console.web.references import REFERENCE_PATTERN, is_reference
 from mcp_console.web.render import render
 from mcp_console.web.schema_forms import REQUIRED, FormField, Submission, read_form, schema_fields
 
 router = APIRouter()
 
-# The whole value is one reference (the API's grammar). The UI checks it, so a plain value is
-# never sent to the API, stored in a job or echoed into the page; the browser checks it first
-# through the `pattern` attribute (compiled with the `v` flag there, hence `\{`, `\}`, `\-`).
-REFERENCE_PATTERN = (
-    r"\s*\{\{\s*bw\s*:\s*[A-Za-z0-9][A-Za-z0-9_\-]*\s*:\s*"
-    r"[^\{\}\s](?:[^\{\}\n]*[^\{\}\s])?\s*\}\}\s*"
-)
-REFERENCE = re.compile(REFERENCE_PATTERN)
+# A secret field takes one whole reference: a plain value is never sent to the API, stored in a
+# job or echoed into the page; the browser checks it first through the `pattern` attribute.
 NOT_A_REFERENCE = (
     "Enter a Bitwarden reference such as {{ bw:<item-id>:password }}; "
     "a secret value is never accepted here."
@@ -64,7 +58,7 @@ class TextField:
         """This form's own check of what was entered."""
         if not self.value:
             return REQUIRED if self.required else None
-        if self.reference and not REFERENCE.fullmatch(self.value):
+        if self.reference and not is_reference(self.value):
             return NOT_A_REFERENCE
         return None
 

@@ -106,13 +106,16 @@ class GitHubRegistrySource:
         files = await self._from_archive(headers)
         if files is None:
             files = await self._from_contents(headers)
-        result = collect(
+        result = await asyncio.to_thread(self._parse, files)  # CPU work: off the event loop
+        result.upstream_requests = self._requests
+        return result
+
+    def _parse(self, files: ServerFiles) -> SourceResult:
+        return collect(
             self.key,
             sorted(files.items()),
             lambda d, f: server_files_to_item(self.key, d, f),
         )
-        result.upstream_requests = self._requests
-        return result
 
     async def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -150,7 +153,7 @@ class GitHubRegistrySource:
         if response.status != 200:
             return None
         try:
-            return read_archive(response.body)
+            return await asyncio.to_thread(read_archive, response.body)
         except (tarfile.TarError, EOFError, OSError):
             return None
 

@@ -25,6 +25,7 @@ from mcp_console.catalog.sources.custom import custom_key, custom_source, parse_
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.ssrf import SafeFetcher
+from mcp_console.secrets import policy
 
 logger = logging.getLogger("mcp_console.catalog")
 
@@ -138,6 +139,7 @@ class CatalogService:
         return builtin + [_custom_out(row) for row in await self._custom_rows()]
 
     async def add_source(self, data: SourceIn, created_by: str) -> SourceOut:
+        policy.check_config(data.model_dump())
         url = await self._fetcher.guard.validate_url(data.url)
         async with self._database.sessions.begin() as session:
             row = await CatalogSourceRepository(session).add(data.name, url, created_by)
@@ -145,6 +147,7 @@ class CatalogService:
         return _custom_out(row)
 
     async def update_source(self, key: str, data: SourceIn) -> SourceOut:
+        policy.check_config(data.model_dump())
         existing = await self._custom_row(key)
         url = await self._fetcher.guard.validate_url(data.url)
         async with self._database.sessions.begin() as session:

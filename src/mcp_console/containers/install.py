@@ -23,6 +23,7 @@ from mcp_console.containers.schemas import (
 )
 from mcp_console.containers.validation import invalid_fields
 from mcp_console.core.errors import AppError
+from mcp_console.secrets import policy
 
 # `{{server.param}}` or `{{param}}`; a `{{ bw:... }}` reference has a colon and never matches.
 PLACEHOLDER = re.compile(r"\{\{\s*(?:[A-Za-z0-9_-]+\.)*([A-Za-z0-9_-]+)\s*\}\}")
@@ -92,6 +93,8 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
             status=422,
             hint=item.install_note or "Register remote servers under remote servers instead.",
         )
+    answers = request.model_dump(mode="json", exclude={"item_id", "name", "start"})
+    policy.check_config(answers, "", {f"secrets.{key}" for key in request.secrets})
     problems = _parameter_problems(item, request.parameters)
     templated, template_problems = _templated_env(item, request.parameters)
     secrets, secret_problems = _secret_env(item, request.secrets)
@@ -108,6 +111,7 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
                 "image": item.image,
                 "env": {**templated, **secrets, **request.env},
                 "stdin_open": stdin_open,
+                "secret_env": sorted({spec.env for spec in item.secrets}),
             }
         )
     except ValidationError as exc:

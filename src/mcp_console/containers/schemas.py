@@ -85,6 +85,11 @@ class ContainerConfig(RuntimeOptions):
     image: str = Field(min_length=1, max_length=512)
     stdin_open: bool = False
     privileged: bool = False
+    secret_env: list[str] = Field(
+        default_factory=list,
+        max_length=256,
+        description="Env names the catalog declares secret: their values must be references.",
+    )
 
     @field_validator("image")
     @classmethod

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mcp_console.containers.schemas import ContainerConfig
 from mcp_console.core.errors import AppError
+from mcp_console.secrets import policy
 from mcp_console.secrets.refs import parse_env
 
 
@@ -38,8 +39,16 @@ def check_mounts(config: ContainerConfig, roots: Sequence[Path], prefix: str = "
         raise invalid_fields(problems)
 
 
+def check_secrets(config: ContainerConfig, prefix: str = "config") -> None:
+    """The secrets policy over the whole config; declared secrets must be references."""
+    declared = {f"{prefix}.env.{name}" for name in config.secret_env}
+    policy.check_config(config.model_dump(mode="json"), prefix, declared)
+
+
 def check_config(config: ContainerConfig, roots: Sequence[Path]) -> None:
-    """Everything checkable before Docker is called: mounts, and well-formed references
-    (a malformed one is a 422 naming the key, never passed on to a container as text)."""
-    check_mounts(config, roots)
+    """Everything checkable before Docker is called: mounts, well-formed references (a
+    malformed one is a 422 naming the key, never passed on to a container as text) and the
+    secrets policy (no plain-text secret is stored, sent to Docker or enqueued)."""
     parse_env(config.env)
+    check_secrets(config)
+    check_mounts(config, roots)

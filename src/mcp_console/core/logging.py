@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from mcp_console.core.secret_patterns import SECRET_PATTERNS
+
 MASK = "***"
 MIN_SECRET_LENGTH = 4
 
@@ -43,24 +45,13 @@ SENSITIVE_KEY_WORDS = (
     "credential",
     "encryption_key",
 )
-_KEY_ALTERNATION = "|".join(re.escape(word) for word in SENSITIVE_KEY_WORDS)
-# `key=value`, `key: value`, `"key": "value"` forms inside free text (query strings, repr()s...).
-_KEY_VALUE_IN_TEXT = re.compile(
-    rf"""(?ix)
-    (?P<key>["']?[\w-]*(?:{_KEY_ALTERNATION})[\w-]*["']?)
-    (?P<sep>\s*[:=]\s*)
-    (?P<value>"[^"]*"|'[^']*'|[^\s&,;}}\]\)]+)
-    """
-)
-TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
-    re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"),
-    re.compile(r"\bgAAAAA[A-Za-z0-9_=-]{20,}"),
-    re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])"),
-)
+# A `key=value`, `key: value` or `"key": "value"` pair inside free text (query strings,
+# repr()s...). The key is any bounded word that starts a run of word characters, so the pattern
+# is linear; whether the key is sensitive is decided in Python, and only then is the value
+# (bounded, quoted or bare) matched at the separator's end.
+_KEY_AND_SEPARATOR = re.compile(r"""(?<![\w-])(["']?)([\w-]{1,80}+)\1[ \t]{0,8}+[:=][ \t]{0,8}+""")
+_VALUE = re.compile(r""""[^"\n]{0,4096}+"|'[^'\n]{0,4096}+'|[^\s&,;}\])]{1,4096}+""")
+TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(p.regex for p in SECRET_PATTERNS)
 
 
 def is_sensitive_key(key: str) -> bool:
@@ -112,9 +103,9 @@ class Redactor:
 
     def text(self, value: str) -> str:
         value = self.registry.scrub(value)
-        for pattern in TOKEN_PATTERNS:
-            value = pattern.sub(_mask_token, value)
-        return _KEY_VALUE_IN_TEXT.sub(_mask_key_value, value)
+        for pattern in SECRET_PATTERNS:
+            value = pattern.regex.sub(pattern.mask, value)
+        return _mask_sensitive_pairs(value)
 
     def data(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -129,13 +120,24 @@ class Redactor:
         return value
 
 
-def _mask_token(match: re.Match[str]) -> str:
-    found = match.group(0)
-    return f"Bearer {MASK}" if found.lower().startswith("bearer") else MASK
-
-
-def _mask_key_value(match: re.Match[str]) -> str:
-    return f"{match.group('key')}{match.group('sep')}{MASK}"
+def _mask_sensitive_pairs(text: str) -> str:
+    """Mask the value of every `key=value` pair whose key is sensitive, in one forward pass."""
+    out: list[str] = []
+    cursor = 0
+    position = 0
+    while (pair := _KEY_AND_SEPARATOR.search(text, position)) is not None:
+        position = pair.end()
+        if not is_sensitive_key(pair.group(2)):
+            continue
+        value = _VALUE.match(text, position)
+        if value is None:
+            continue
+        out += [text[cursor:position], MASK]
+        cursor = position = value.end()
+    if not out:
+        return text
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 redactor = Redactor(secret_registry)

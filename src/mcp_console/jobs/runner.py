@@ -15,8 +15,7 @@ from typing import Any
 from arq.worker import Retry
 
 from mcp_console.core.errors import AppError
-from mcp_console.core.logging import redactor, secret_registry
-from mcp_console.jobs.guard import find_secret_value
+from mcp_console.core.logging import redactor
 from mcp_console.jobs.schemas import FINAL_STATES
 from mcp_console.jobs.store import JobStore, utc_now
 
@@ -91,7 +90,4 @@ async def _execute(
     except Exception:
         logger.exception("task %s failed", spec.name, extra={"job_id": ctx["job_id"]})
         return "failed", _failure("TASK_FAILED", f"The {spec.name} job failed unexpectedly.")
-    if find_secret_value(result, secret_registry):
-        logger.error("task %s returned a secret value; result dropped", spec.name)
-        return "failed", _failure("RESULT_REJECTED", "The job result contained a secret value.")
     return "succeeded", {"result": result, "progress": {"percent": 100, "message": "done"}}

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from mcp_console.auth.deps import CurrentSession
 from mcp_console.jobs.deps import JobQueueDep
 from mcp_console.jobs.schemas import JobAccepted
+from mcp_console.secrets import policy
 from mcp_console.secrets.refs import parse_env
 from mcp_console.secrets.schemas import ResolveRequest
 from mcp_console.secrets.tasks import RESOLVE_TASK
@@ -23,5 +24,6 @@ router = APIRouter(prefix="/api/secrets", tags=["secrets"])
 )
 async def resolve(body: ResolveRequest, session: CurrentSession, jobs: JobQueueDep) -> JobAccepted:
     parse_env(body.env)  # malformed references are a 422 now, not a failed job later
+    policy.check_config(body.env, "env")
     job = await jobs.enqueue(RESOLVE_TASK, session_id=session.session_id, args={"env": body.env})
     return JobAccepted(job_id=job.job_id, status=job.status)

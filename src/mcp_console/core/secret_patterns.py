@@ -1,0 +1,85 @@
+"""The one list of secret shapes: the redactor masks them, the secrets policy refuses them,
+`audit-secrets` searches for them.
+
+Every pattern runs in linear time on any input, so neither a log line nor a request can be
+turned against the process (Python's `re` backtracks; an unbounded `[\\w-]*` before an
+alternation is quadratic). Each pattern follows one rule: a match may only begin where the
+token's own character class begins (a negative look-behind on that class), and every repeat is
+possessive or bounded. A run of token characters is therefore scanned once, from its start.
+
+Sources of the shapes: GitHub's token prefixes (github.blog, "Behind GitHub's new
+authentication token formats"), GitLab's `glpat-` tokens, Slack's `xox?-` tokens, AWS access key
+ids (IAM user guide, "unique identifiers"), Google API keys (`AIza` + 35), `sk-` keys of
+OpenAI/Anthropic, JWTs (RFC 7519 compact form), `Bearer` (RFC 6750), PEM private keys
+(RFC 7468), Fernet tokens (version byte 0x80, `gAAAAA` in base64url) and Bitwarden CLI session
+keys (64 bytes, 88 characters of base64).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+URL_SAFE = "A-Za-z0-9_\\-"
+
+
+@dataclass(frozen=True)
+class SecretPattern:
+    """A named secret shape; `rule` is what errors and scan reports print instead of a value."""
+
+    rule: str
+    regex: re.Pattern[str]
+    mask: str = "***"
+
+
+def _token(
+    rule: str, body: str, flags: int = 0, lead: str = URL_SAFE, mask: str = "***"
+) -> SecretPattern:
+    """A token that may only start where a run of `lead` characters starts."""
+    return SecretPattern(rule, re.compile(rf"(?<![{lead}]){body}", flags), mask)
+
+
+SECRET_PATTERNS: tuple[SecretPattern, ...] = (
+    SecretPattern(
+        "pem-private-key",
+        re.compile(
+            r"-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----"
+            r"[A-Za-z0-9+/=\s]{0,65536}+(?:-----END[A-Z ]{0,40}PRIVATE KEY-----)?"
+        ),
+    ),
+    _token(
+        "bearer-token",
+        r"Bearer[ \t]++[A-Za-z0-9._~+/=-]++",
+        re.IGNORECASE,
+        lead=r"\w",
+        mask="Bearer ***",
+    ),
+    _token("jwt", rf"eyJ[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]*+"),
+    _token("github-token", r"gh[pousr]_[A-Za-z0-9]{30,}+"),
+    _token("github-token", r"github_pat_[A-Za-z0-9_]{20,}+"),
+    _token("gitlab-token", rf"gl(?:pat|dt|ptt|rt|oas)-[{URL_SAFE}]{{20,}}+"),
+    _token("slack-token", r"xox[abeoprs]-[A-Za-z0-9-]{10,}+", lead="A-Za-z0-9-"),
+    _token("slack-token", r"xapp-[A-Za-z0-9-]{10,}+", lead="A-Za-z0-9-"),
+    _token(
+        "aws-access-key", r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])"
+    ),
+    _token("google-api-key", rf"AIza[{URL_SAFE}]{{35}}(?![{URL_SAFE}])"),
+    _token("sk-api-key", rf"sk-[{URL_SAFE}]{{20,}}+"),
+    _token("fernet-token", rf"gAAAAA[{URL_SAFE}=]{{20,}}+", lead=f"{URL_SAFE}="),
+    _token(
+        "bitwarden-session-key",
+        r"[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])",
+        lead="A-Za-z0-9+/",
+    ),
+    # `scheme://user:password@host`: a password in the userinfo (RFC 3986 section 3.2.1).
+    SecretPattern(
+        "url-credentials", re.compile(r"://[^\s/?#@:]{0,256}+:[^\s/?#@]{1,512}+@"), "://***@"
+    ),
+)
+
+FERNET_RULE = "fernet-token"
+
+
+def first_match(text: str) -> str | None:
+    """The rule of the first pattern found in `text`, or None."""
+    return next((p.rule for p in SECRET_PATTERNS if p.regex.search(text)), None)

@@ -161,14 +161,15 @@ def value_violation(path: str, name: str, value: str, declared_secret: bool = Fa
     return rule
 
 
-def _walk(value: Any, path: str, name: str) -> Iterator[tuple[str, str, str]]:
-    """(path, field name, text) for every string, keys included, of a JSON-like document."""
+def _walk(value: Any, path: str, name: str) -> Iterator[tuple[str, str | None, str]]:
+    """(path, field name, text) for every string of a JSON-like document; keys come with
+    the name None, as they are checked for secret shapes only."""
     if isinstance(value, str):
         yield path, name, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            yield child, "", str(key)  # a key is checked for secret shapes only
+            yield child, None, str(key)
             yield from _walk(item, child, str(key))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
@@ -181,7 +182,10 @@ def find_violations(
     """Every refused field of `document`; `secret_paths` are the paths declared secret."""
     found: dict[str, Violation] = {}
     for field, name, text in _walk(document, path, path.rsplit(".", 1)[-1]):
-        rule = value_violation(field, name, text, field in secret_paths)
+        if name is None:
+            rule = first_match(text)
+        else:
+            rule = value_violation(field, name, text, field in secret_paths)
         if rule is not None and field not in found:
             found[field] = Violation(field, rule)
     return list(found.values())

@@ -93,14 +93,14 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
             status=422,
             hint=item.install_note or "Register remote servers under remote servers instead.",
         )
-    answers = request.model_dump(mode="json", exclude={"item_id", "name", "start"})
-    policy.check_config(answers, "", {f"secrets.{key}" for key in request.secrets})
     problems = _parameter_problems(item, request.parameters)
     templated, template_problems = _templated_env(item, request.parameters)
     secrets, secret_problems = _secret_env(item, request.secrets)
     problems += template_problems + secret_problems
     if problems:
         raise invalid_fields(problems)
+    answers = request.model_dump(mode="json", exclude={"item_id", "name", "start"})
+    policy.check_config(answers, "", {f"secrets.{key}" for key in request.secrets})
     # env is merged below; every other runtime option goes through as the user stated it
     fields = request.model_dump(include=set(RuntimeOptions.model_fields) - {"env"})
     stdin_open = request.stdin_open if request.stdin_open is not None else item.transport == "stdio"

@@ -1,4 +1,5 @@
-"""`mcp-console` entry points: run, api, worker, web, keygen, migrate, openapi, db, doctor..."""
+"""`mcp-console` entry points: run, api, worker, web, keygen, migrate, openapi, db, doctor,
+audit-secrets..."""
 
 from __future__ import annotations
 
@@ -194,6 +195,14 @@ def cmd_doctor(_args: argparse.Namespace) -> int:
     return run_doctor(load_settings())
 
 
+def cmd_audit_secrets(_args: argparse.Namespace) -> int:
+    from mcp_console.scan.runner import run_audit
+
+    settings = load_settings()
+    _configure(settings)
+    return run_audit(settings)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from mcp_console.supervisor import run_all
 
@@ -217,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("doctor", cmd_doctor, "check configuration and dependencies"),
         ("openapi", cmd_openapi, "export the OpenAPI document (docs/openapi.json)"),
         ("db", cmd_db_copy, "database tools: `db copy --to URL`"),
+        ("audit-secrets", cmd_audit_secrets, "scan the database and Redis for stored secrets"),
     ]
     parsers = {}
     for name, handler, help_text in commands:

@@ -23,7 +23,10 @@ SCAN_BATCH = 500
 class RedisService:
     """The one way the console talks to Redis; every call maps outages to `REDIS_UNAVAILABLE`."""
 
-    def __init__(self, url: str, timeout_seconds: float = 0.4) -> None:
+    def __init__(
+        self, url: str, timeout_seconds: float = 0.4, *, decode_responses: bool = True
+    ) -> None:
+        """`decode_responses=False` gives raw bytes (the secret scan reads values of any kind)."""
         self._timeout = timeout_seconds
         self._pool = ConnectionPool.from_url(
             url,
@@ -32,7 +35,7 @@ class RedisService:
             retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1),
             retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
             health_check_interval=15,
-            decode_responses=True,
+            decode_responses=decode_responses,
             max_connections=200,
         )
         self.client: Redis = Redis(connection_pool=self._pool)

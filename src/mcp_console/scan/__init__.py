@@ -1,0 +1,1 @@
+"""`mcp-console audit-secrets`: search everything the console stores for secret-shaped values."""

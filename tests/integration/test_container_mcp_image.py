@@ -82,7 +82,7 @@ def test_mcp_server_image_speaks_mcp_over_attached_stdio(
         assert {"tools", "resources", "prompts"} <= set(init["capabilities"])
         peer.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         tools = peer.request(2, "tools/list", {})["result"]["tools"]
-        assert {tool["name"] for tool in tools} == {"echo", "add", "fail"}
+        assert {tool["name"] for tool in tools} == {"echo", "env_value", "add", "fail"}
         add = next(tool for tool in tools if tool["name"] == "add")
         assert add["inputSchema"]["required"] == ["a", "b"]
         result = peer.request(3, "tools/call", {"name": "add", "arguments": {"a": 2, "b": 40}})

@@ -54,7 +54,7 @@ def test_inspector_routes_list_and_call(console: Console, mcp_server_image: Buil
     assert body["capabilities"]["tools"] and body["capabilities"]["prompts"]
 
     tools = _get(console, user, f"{cid}/tools").json()
-    assert {tool["name"] for tool in tools["tools"]} == {"echo", "add", "fail"}
+    assert {tool["name"] for tool in tools["tools"]} == {"echo", "env_value", "add", "fail"}
     assert tools["pages"] == 1
     resources = _get(console, user, f"{cid}/resources").json()["resources"]
     assert {r["uri"] for r in resources} == {"test://greeting", "test://environment"}

@@ -117,7 +117,7 @@ async def test_capabilities_tools_resources_and_prompts_are_listed(
     assert not flags.resource_subscribe
 
     tools = {tool.name: tool for tool in (await stack.inspector.tools(server)).tools}
-    assert set(tools) == {"echo", "add", "fail"}
+    assert set(tools) == {"echo", "env_value", "add", "fail"}
     assert sorted(tools["add"].input_schema["required"]) == ["a", "b"]
     assert tools["echo"].description == "Return the given text unchanged."
 

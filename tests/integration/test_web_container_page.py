@@ -210,8 +210,8 @@ def test_server_info_and_tools_tab_show_the_server_and_a_form_per_tool(
     assert "Test server for the MCP Gateway Console" in info.text
 
     tools = user.web.get(f"/containers/{container_id}?tab=tools").text
-    names = re.findall(r'data-testid="tool-([a-z]+)"', tools)
-    assert sorted(names) == ["add", "echo", "fail"]
+    names = re.findall(r'data-testid="tool-([a-z_]+)"', tools)
+    assert sorted(names) == ["add", "echo", "env_value", "fail"]
     assert "Return the given text unchanged." in tools
     assert f'hx-post="/containers/{container_id}/tools/add"' in tools
     add_inputs = re.findall(r'<input id="tool-\d+-[ab]" name="arg\.[ab]"[^>]*>', tools)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 from cryptography.fernet import Fernet
@@ -80,13 +81,14 @@ def console_command(*args: str) -> list[str]:
 
 
 def spawn_console(
-    args: list[str], env: Mapping[str, str], cwd: Path | None = None
+    args: list[str], env: Mapping[str, str], cwd: Path | None = None, output: IO[str] | None = None
 ) -> subprocess.Popen[str]:
+    """`output`: a file for everything the process prints (default: a pipe `stop_process` reads)."""
     return subprocess.Popen(
         console_command(*args),
         env=dict(env),
         cwd=cwd or REPO_ROOT,
-        stdout=subprocess.PIPE,
+        stdout=output or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )

@@ -1,8 +1,9 @@
 """A small but real MCP server over stdio, built on the official `mcp` SDK, for container tests.
 
 It runs inside the locally built test image (see tests/support/images.py) and offers tools with
-input schemas (one echoes, one adds, one always answers with an error result), two resources and
-a prompt, so the inspector can exercise every kind of capability through the container code.
+input schemas (one echoes, one returns an environment variable, one adds, one always answers
+with an error result), two resources and a prompt, so the inspector can exercise every kind of
+capability through the container code.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ def log(message: str) -> None:
 def echo(text: str) -> str:
     log(f"echo called with {len(text)} characters")
     return text
+
+
+@server.tool(description="Return the value of one of the container's environment variables.")
+def env_value(name: str) -> str:
+    """For canary tests: the value a `{{ bw:... }}` reference resolved to, as the server sees it."""
+    log(f"env_value called for {name}")
+    return os.environ.get(name, "")
 
 
 @server.tool(description="Add two numbers.")

@@ -24,6 +24,7 @@ from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
+from mcp_console.core.secret_registry import log_session
 from mcp_console.core.settings import Settings
 from mcp_console.jobs.cleanup import cleanup_expired_sessions
 from mcp_console.secrets.cache import SecretCache
@@ -201,17 +202,42 @@ async def test_malformed_reference_is_422_with_key_and_position(parts: Parts) ->
     assert caught.value.details == {"key": "BROKEN", "position": 7}
 
 
-async def test_resolved_values_are_registered_with_the_redactor(
+async def test_secret_slot_values_are_masked_in_their_own_sessions_logs_only(
     parts: Parts, fake_bw: FakeBitwarden
 ) -> None:
     unique = f"never-seen-before-{uuid.uuid4().hex}"
     items = fixture_items()
-    items[2]["fields"][0]["value"] = unique
-    assert unique in secret_registry.scrub(unique)
-    session = await parts.login(fake_bw, "redact@example.test", items)
-    resolved = await parts.resolver.resolve(session.session_id, TEN_REFS)
+    items[2]["fields"][0]["value"] = unique  # a hidden custom field: a secret slot
+    owner = await parts.login(fake_bw, "redact@example.test", items)
+    other = await parts.login(fake_bw, "other@example.test")
+    resolved = await parts.resolver.resolve(owner.session_id, TEN_REFS)
     assert resolved["SLACK_SIGNING"] == unique
-    assert unique not in secret_registry.scrub(f"leaked {unique}")
+
+    def scrubbed(session: AuthSession | None, text: str) -> str:
+        with log_session(session.session_id if session else None):
+            return secret_registry.scrub(text)
+
+    assert scrubbed(owner, f"leaked {unique}") == "leaked ***"
+    assert scrubbed(owner, f"x {EXPECTED['GH_PASS']} {EXPECTED['GH_TOTP']}") == "x *** ***"
+    assert scrubbed(other, f"leaked {unique}") == f"leaked {unique}", "not another user's logs"
+    assert scrubbed(None, f"leaked {unique}") == f"leaked {unique}", "nor unscoped records"
+    # usernames, URIs and text custom fields are not secrets: never masked
+    for plain in (EXPECTED["GH_USER"], EXPECTED["PG_URI"]):
+        assert scrubbed(owner, plain) == plain
+
+    await parts.auth.logout(owner.session_id)
+    assert scrubbed(owner, f"leaked {unique}") == f"leaked {unique}", "dropped at logout"
+
+
+async def test_a_declared_secret_env_masks_whatever_field_it_reads(
+    parts: Parts, fake_bw: FakeBitwarden
+) -> None:
+    session = await parts.login(fake_bw, "declared@example.test")
+    env = {"API_USER": f"{{{{ bw:{GH}:username }}}}", "ORG": f"{{{{ bw:{GH}:org }}}}"}
+    await parts.resolver.resolve(session.session_id, env, secret_names=["API_USER"])
+    with log_session(session.session_id):
+        assert secret_registry.scrub(EXPECTED["GH_USER"]) == "***"
+        assert secret_registry.scrub("fixture-org-acme") == "fixture-org-acme"
 
 
 async def test_expired_session_leftovers_are_removed_by_the_cleanup_job(

@@ -7,29 +7,21 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from mcp_console.auth.datadirs import LoginDirectories
 from mcp_console.auth.ratelimit import LoginRateLimiter
-from mcp_console.auth.schemas import AuthSession, MasterPasswordLogin
+from mcp_console.auth.schemas import AuthSession
 from mcp_console.auth.service import AuthService
-from mcp_console.auth.setup import build_auth_service, build_cli, build_session_store
+from mcp_console.auth.setup import build_cli, build_session_store
 from mcp_console.core.errors import AppError
-from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
 from mcp_console.core.secret_registry import log_session
-from mcp_console.core.settings import Settings
 from mcp_console.jobs.cleanup import cleanup_expired_sessions
 from mcp_console.secrets.cache import SecretCache
-from mcp_console.secrets.resolver import SecretResolver, build_secret_resolver
-from tests.support.auth import fake_bw_settings
 from tests.support.bitwarden import (
     DEFAULT_MASTER_PASSWORD,
     FakeBitwarden,
@@ -38,6 +30,7 @@ from tests.support.bitwarden import (
     fixture_secret_values,
 )
 from tests.support.redis_dump import dump_all
+from tests.support.secrets import Parts, parts_fixture  # noqa: F401
 
 GH, PG, SLACK = (item["id"] for item in fixture_items())
 TEN_REFS = {
@@ -64,39 +57,6 @@ EXPECTED = {
     "SLACK_PASS": "fixture-pass-slack-Pp9Oo8Ii7",
     "PLAIN": "just-a-value",
 }
-
-
-class Parts:
-    def __init__(self, settings: Settings, keys: KeyManager, redis: RedisService) -> None:
-        self.settings = settings
-        self.keys = keys
-        self.redis = redis
-        self.auth: AuthService = build_auth_service(settings, keys, redis)
-        self.resolver: SecretResolver = build_secret_resolver(settings, keys, redis)
-
-    def cli_dir(self, session: AuthSession) -> Path:
-        return self.settings.data_dir / "bitwarden" / session.session_id
-
-    async def login(
-        self, fake: FakeBitwarden, email: str, items: list[dict[str, Any]] | None = None
-    ) -> AuthSession:
-        account = fake.add_account(email, items=items)
-        request = MasterPasswordLogin(
-            method="master_password",
-            email=email,
-            master_password=SecretStr(account.master_password),
-        )
-        return await self.auth.login(request, "127.0.0.1")
-
-
-@pytest.fixture
-async def parts(
-    settings: Settings, fake_bw: FakeBitwarden, redis_client: Redis
-) -> AsyncIterator[Parts]:
-    own = fake_bw_settings(settings)
-    redis = RedisService(own.redis_url, own.redis_timeout_seconds)
-    yield Parts(own, KeyManager.from_settings(own, secret_registry), redis)
-    await redis.close()
 
 
 def _reads(fake: FakeBitwarden, parts: Parts, session: AuthSession) -> int:

@@ -15,43 +15,17 @@ from redis.asyncio import Redis
 
 from mcp_console.core.logging import configure_logging
 from mcp_console.core.settings import Settings
-from tests.support.containers import (
-    Console,
-    VaultSecret,
-    run_worker,
-    running_console,
-    stored_text,
-)
+from tests.support.containers import Console, User, VaultSecret, run_worker, stored_text
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
+from tests.support.install import install, running_installer
 
 pytestmark = pytest.mark.docker
 
 SECRET = VaultSecret("install-item", "install-canary-Lk2-value-314")
-
-
-def _catalog_entry(image: str) -> dict[str, Any]:
-    return {
-        "name": "echo-server",
-        "image": image,
-        "type": "server",
-        "about": {"title": "Echo server", "description": "Test entry"},
-        "meta": {"category": "test", "tags": ["test"]},
-        "config": {
-            "description": "Configure the echo server",
-            "secrets": [{"name": "echo-server.api_key", "env": "ECHO_API_KEY", "example": "x"}],
-            "env": [{"name": "ECHO_REGION", "value": "{{echo-server.region}}"}],
-            "parameters": {
-                "type": "object",
-                "properties": {"region": {"type": "string", "enum": ["eu", "us"]}},
-                "required": ["region"],
-            },
-        },
-    }
 
 
 @pytest.fixture(name="installer")
@@ -62,36 +36,19 @@ def installer_fixture(
     busybox_image: BuiltImage,
     redis_client: Redis,
 ) -> Iterator[Console]:
-    with registry_servers() as servers:
-        entry = SnapshotServer("echo-server", _catalog_entry(busybox_image.tag), None, {})
-        servers.state.docker_yaml = docker_catalog([entry])
-        with running_console(
-            settings,
-            tmp_path,
-            docker_client,
-            catalog_docker_url=servers.docker_url,
-            catalog_sources="docker",
-            allow_insecure_endpoint=True,
-            ssrf_allow_cidrs="127.0.0.1/32",
-        ) as console:
-            yield console
+    with running_installer(settings, tmp_path, docker_client, busybox_image.tag) as console:
+        yield console
 
 
-def _install(console: Console, headers: dict[str, str], **params: Any) -> Any:
-    body = {
-        "item_id": "docker:echo-server",
-        "parameters": {"region": "eu"},
-        "secrets": {"echo-server.api_key": SECRET.reference},
-        "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
-    }
-    return console.client.post("/api/containers/install", params=params, json=body, headers=headers)
+def _install(console: Console, user: User, **params: Any) -> Any:
+    return install(console, user, SECRET.reference, params=params)
 
 
 def test_install_from_catalog_item_resolves_the_reference_inside(
     installer: Console, docker_client: docker.DockerClient
 ) -> None:
     user = installer.login(SECRET)
-    preview = _install(installer, user.headers, dry_run=True)
+    preview = _install(installer, user, dry_run=True)
     assert preview.status_code == 200, preview.text
     assert preview.json()["config"]["env"] == {
         "ECHO_REGION": "eu",
@@ -99,7 +56,7 @@ def test_install_from_catalog_item_resolves_the_reference_inside(
     }
     assert installer.listing(user) == {}  # a preview creates nothing
 
-    response = _install(installer, user.headers)
+    response = _install(installer, user)
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["status"] == "running"
@@ -125,7 +82,7 @@ def test_async_install_keeps_the_value_out_of_every_store(
     configure_logging("DEBUG", json_output=True, stream=stream)
     try:
         user = installer.login(SECRET)
-        response = _install(installer, user.headers, **{"async": True})
+        response = _install(installer, user, **{"async": True})
         assert response.status_code == 202, response.text
         job_id = response.json()["job_id"]
         run_worker(installer)

@@ -15,13 +15,18 @@ from redis.asyncio import Redis
 
 from mcp_console.core.logging import configure_logging
 from mcp_console.core.settings import Settings
-from tests.support.containers import Console, User, VaultSecret, run_worker, stored_text
+from tests.support.containers import (
+    Console,
+    VaultSecret,
+    run_worker,
+    stored_text,
+)
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.install import install, running_installer
+from tests.support.installer import installer_console
 
 pytestmark = pytest.mark.docker
 
@@ -36,19 +41,25 @@ def installer_fixture(
     busybox_image: BuiltImage,
     redis_client: Redis,
 ) -> Iterator[Console]:
-    with running_installer(settings, tmp_path, docker_client, busybox_image.tag) as console:
+    with installer_console(settings, tmp_path, docker_client, busybox_image.tag) as console:
         yield console
 
 
-def _install(console: Console, user: User, **params: Any) -> Any:
-    return install(console, user, SECRET.reference, params=params)
+def _install(console: Console, headers: dict[str, str], **params: Any) -> Any:
+    body = {
+        "item_id": "docker:echo-server",
+        "parameters": {"region": "eu"},
+        "secrets": {"echo-server.api_key": SECRET.reference},
+        "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+    }
+    return console.client.post("/api/containers/install", params=params, json=body, headers=headers)
 
 
 def test_install_from_catalog_item_resolves_the_reference_inside(
     installer: Console, docker_client: docker.DockerClient
 ) -> None:
     user = installer.login(SECRET)
-    preview = _install(installer, user, dry_run=True)
+    preview = _install(installer, user.headers, dry_run=True)
     assert preview.status_code == 200, preview.text
     assert preview.json()["config"]["env"] == {
         "ECHO_REGION": "eu",
@@ -56,7 +67,7 @@ def test_install_from_catalog_item_resolves_the_reference_inside(
     }
     assert installer.listing(user) == {}  # a preview creates nothing
 
-    response = _install(installer, user)
+    response = _install(installer, user.headers)
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["status"] == "running"
@@ -82,7 +93,7 @@ def test_async_install_keeps_the_value_out_of_every_store(
     configure_logging("DEBUG", json_output=True, stream=stream)
     try:
         user = installer.login(SECRET)
-        response = _install(installer, user, **{"async": True})
+        response = _install(installer, user.headers, **{"async": True})
         assert response.status_code == 202, response.text
         job_id = response.json()["job_id"]
         run_worker(installer)

@@ -23,7 +23,7 @@ from tests.support.images import (  # noqa: F401
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.install import SLEEP_COMMAND, install, running_installer
+from tests.support.installer import ITEM_ID, SECRET_NAME, installer_console
 
 pytestmark = [
     pytest.mark.docker,
@@ -33,6 +33,7 @@ pytestmark = [
 ALICE_SECRET = VaultSecret("oracle-alice-item", "alice-pw-Hq7-guessable-5150")
 BOB_KEY = VaultSecret("oracle-bob-item", "bob-api-key-Rt2-value-8080")
 ORDINARY = "other-pw-Hq7-guessable-5150"  # same shape, not anyone's secret
+SLEEP_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 
 
 @pytest.fixture(name="logs")
@@ -51,7 +52,7 @@ def installer_fixture(
     busybox_image: BuiltImage,
     redis_client: Redis,
 ) -> Iterator[Console]:
-    with running_installer(
+    with installer_console(
         settings, tmp_path, docker_client, busybox_image.tag, log_request_body=True
     ) as console:
         yield console
@@ -88,6 +89,19 @@ def _sync_create(console: Console, user: User, image: str, text: str) -> httpx2.
     return console.client.post("/api/containers", json={"config": config}, headers=user.headers)
 
 
+def _install_async(console: Console, user: User, api_key: str, **fields: Any) -> httpx2.Response:
+    body = {
+        "item_id": ITEM_ID,
+        "parameters": {"region": "eu"},
+        "secrets": {SECRET_NAME: api_key},
+        "command": SLEEP_COMMAND,
+        **fields,
+    }
+    return console.client.post(
+        "/api/containers/install", params={"async": True}, json=body, headers=user.headers
+    )
+
+
 def test_another_users_resolved_value_is_just_text(
     installer: Console, busybox_image: BuiltImage, logs: io.StringIO
 ) -> None:
@@ -106,9 +120,7 @@ def test_another_users_resolved_value_is_just_text(
     answers: dict[str, tuple[Any, ...]] = {}
     for text in (ALICE_SECRET.value, ORDINARY):
         created = _sync_create(installer, bob, busybox_image.tag, text)
-        queued = install(
-            installer, bob, BOB_KEY.reference, params={"async": True}, env={"GREETING": text}
-        )
+        queued = _install_async(installer, bob, BOB_KEY.reference, env={"GREETING": text})
         job = _job(installer, bob, queued)
         answers[text] = (created.status_code, queued.status_code, _outcome(job))
         for response in (created, queued):
@@ -131,9 +143,7 @@ def test_a_resolved_username_is_no_secret_for_job_results_or_logs(
     )
     assert _job(installer, user, resolved)["status"] == "succeeded"
 
-    queued = install(
-        installer, user, newcomer.reference, params={"async": True}, name="newcomer-echo-4"
-    )
+    queued = _install_async(installer, user, newcomer.reference, name="newcomer-echo-4")
     job = _job(installer, user, queued)
     assert job["status"] == "succeeded", job
     assert job["result"]["name"] == "newcomer-echo-4"

@@ -1,5 +1,5 @@
-"""An in-process console whose catalog (a local stand-in for Docker's) holds one `echo-server`
-item: a required secret (`ECHO_API_KEY`), a `region` parameter and an env template for it."""
+"""An in-process console whose Docker catalog (a local stand-in) holds one echo server entry
+with a declared secret, a parameter and an env template: the install tests' common ground."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from typing import Any
 import docker
 
 from mcp_console.core.settings import Settings
-from tests.support.containers import Console, User, running_console
+from tests.support.containers import Console, running_console
 from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
 
 ITEM_ID = "docker:echo-server"
-SLEEP_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+SECRET_NAME = "echo-server.api_key"
 
 
-def echo_catalog_entry(image: str) -> dict[str, Any]:
+def echo_server_yaml(image: str) -> dict[str, Any]:
+    """A `server.yaml`-shaped entry: secret `ECHO_API_KEY`, env `ECHO_REGION` from `region`."""
     return {
         "name": "echo-server",
         "image": image,
@@ -27,7 +28,7 @@ def echo_catalog_entry(image: str) -> dict[str, Any]:
         "meta": {"category": "test", "tags": ["test"]},
         "config": {
             "description": "Configure the echo server",
-            "secrets": [{"name": "echo-server.api_key", "env": "ECHO_API_KEY", "example": "x"}],
+            "secrets": [{"name": SECRET_NAME, "env": "ECHO_API_KEY", "example": "x"}],
             "env": [{"name": "ECHO_REGION", "value": "{{echo-server.region}}"}],
             "parameters": {
                 "type": "object",
@@ -39,7 +40,7 @@ def echo_catalog_entry(image: str) -> dict[str, Any]:
 
 
 @contextmanager
-def running_installer(
+def installer_console(
     settings: Settings,
     tmp_path: Path,
     docker_client: docker.DockerClient,
@@ -47,7 +48,7 @@ def running_installer(
     **overrides: Any,
 ) -> Iterator[Console]:
     with registry_servers() as servers:
-        entry = SnapshotServer("echo-server", echo_catalog_entry(image), None, {})
+        entry = SnapshotServer("echo-server", echo_server_yaml(image), None, {})
         servers.state.docker_yaml = docker_catalog([entry])
         with running_console(
             settings,
@@ -60,19 +61,3 @@ def running_installer(
             **overrides,
         ) as console:
             yield console
-
-
-def install(
-    console: Console, user: User, api_key: str, *, params: Any = None, **fields: Any
-) -> Any:
-    """`POST /api/containers/install` of the echo server (`api_key`: its secret's answer)."""
-    body = {
-        "item_id": ITEM_ID,
-        "parameters": {"region": "eu"},
-        "secrets": {"echo-server.api_key": api_key},
-        "command": SLEEP_COMMAND,
-        **fields,
-    }
-    return console.client.post(
-        "/api/containers/install", params=params or {}, json=body, headers=user.headers
-    )

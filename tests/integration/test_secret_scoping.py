@@ -7,23 +7,19 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import docker
 import httpx2
 import pytest
-from redis.asyncio import Redis
 
 from mcp_console.core.logging import MASK, configure_logging
-from mcp_console.core.settings import Settings
 from tests.support.containers import Console, User, VaultSecret, run_worker
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.installer import ITEM_ID, SECRET_NAME, installer_console
+from tests.support.installer import ITEM_ID, SECRET_NAME, installer_fixture  # noqa: F401
 
 pytestmark = [
     pytest.mark.docker,
@@ -42,20 +38,6 @@ def logs_fixture() -> Iterator[io.StringIO]:
     configure_logging("DEBUG", json_output=True, stream=stream)
     yield stream
     configure_logging("INFO", json_output=False)
-
-
-@pytest.fixture(name="installer")
-def installer_fixture(
-    settings: Settings,
-    tmp_path: Path,
-    docker_client: docker.DockerClient,
-    busybox_image: BuiltImage,
-    redis_client: Redis,
-) -> Iterator[Console]:
-    with installer_console(
-        settings, tmp_path, docker_client, busybox_image.tag, log_request_body=True
-    ) as console:
-        yield console
 
 
 def _request_lines(logs: io.StringIO, response: httpx2.Response) -> list[str]:
@@ -102,6 +84,7 @@ def _install_async(console: Console, user: User, api_key: str, **fields: Any) ->
     )
 
 
+@pytest.mark.parametrize("installer", [{"log_request_body": True}], indirect=True)
 def test_another_users_resolved_value_is_just_text(
     installer: Console, busybox_image: BuiltImage, logs: io.StringIO
 ) -> None:

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import pytest
+from redis.asyncio import Redis
 
 from mcp_console.core.settings import Settings
 from tests.support.containers import Console, running_console
+from tests.support.images import BuiltImage
 from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
 
 ITEM_ID = "docker:echo-server"
@@ -61,3 +64,21 @@ def installer_console(
             **overrides,
         ) as console:
             yield console
+
+
+@pytest.fixture(name="installer")
+def installer_fixture(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    busybox_image: BuiltImage,
+    redis_client: Redis,
+) -> Iterator[Console]:
+    """The installer console on the busybox image; settings overrides come as an indirect
+    parameter (`@pytest.mark.parametrize("installer", [{...}], indirect=True)`)."""
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    with installer_console(
+        settings, tmp_path, docker_client, busybox_image.tag, **overrides
+    ) as console:
+        yield console

@@ -12,21 +12,22 @@ import copy
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
-from redis.asyncio import Redis
 
-from mcp_console.core.settings import Settings
 from tests.support.containers import Console, User, VaultSecret, stored_text
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.installer import ITEM_ID, SECRET_NAME, installer_console
+from tests.support.installer import (  # noqa: F401
+    ITEM_ID,
+    SECRET_NAME,
+    installer_fixture,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -62,15 +63,8 @@ class Operation:
 
 
 @pytest.fixture(name="console")
-def console_fixture(
-    settings: Settings,
-    tmp_path: Path,
-    docker_client: docker.DockerClient,
-    busybox_image: BuiltImage,
-    redis_client: Redis,
-) -> Iterator[Console]:
-    with installer_console(settings, tmp_path, docker_client, busybox_image.tag) as console:
-        yield console
+def console_fixture(installer: Console) -> Console:
+    return installer
 
 
 def _config(image: str, env: dict[str, str]) -> dict[str, Any]:

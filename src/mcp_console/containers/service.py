@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +51,7 @@ from mcp_console.containers.validation import check_config
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
+from mcp_console.core.secret_registry import log_session
 from mcp_console.core.settings import Settings
 from mcp_console.secrets import policy
 from mcp_console.secrets.refs import has_references
@@ -63,7 +64,9 @@ STOP_TIMEOUT_SECONDS = 10
 class EnvResolver(Protocol):
     """Replaces `{{ bw:item:field }}` references with values (the secrets resolver)."""
 
-    async def resolve(self, session_id: str, env: dict[str, str]) -> dict[str, str]: ...
+    async def resolve(
+        self, session_id: str, env: Mapping[str, str], secret_names: Collection[str] = ()
+    ) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -188,8 +191,8 @@ class ContainerService:
 
     async def _resolve(self, row: ManagedContainer, actor: Actor) -> dict[str, str]:
         """The env with references replaced (session cache first); values stay in memory."""
-        env = dict(ContainerConfig.model_validate(row.config).env)
-        return await self._resolver.resolve(actor.session_id, env)
+        config = ContainerConfig.model_validate(row.config)
+        return await self._resolver.resolve(actor.session_id, config.env, config.secret_env)
 
     def _spec(self, row: ManagedContainer, env: dict[str, str]) -> ContainerSpec:
         config = ContainerConfig.model_validate(row.config)
@@ -396,8 +399,9 @@ class ContainerService:
         """Batches of redacted log events; the last batch is `[{"event": "end"}]`.
 
         The container's references are resolved once (from the session cache) before streaming,
-        which registers their values with this process's redactor even when another process
-        (a worker) created the container.
+        which registers their secret values for this session with this process's redactor even
+        when another process (a worker) created the container; lines are redacted with this
+        session's values, never another session's.
         """
         row = await self._owned(actor, container_id)
         if not row.docker_id:
@@ -405,7 +409,8 @@ class ContainerService:
         await self._resolve(row, actor)  # no references: returns at once, no session lookup
         stream = self._docker.logs(row.docker_id, tail=tail, since=since, follow=follow)
         async for batch in stream:
-            texts = await redactor.texts_off_loop([line.text for line in batch])
+            with log_session(actor.session_id):  # this session's values, no other's
+                texts = await redactor.texts_off_loop([line.text for line in batch])
             yield [
                 {"stream": line.stream, "time": line.timestamp, "line": text}
                 for line, text in zip(batch, texts, strict=True)

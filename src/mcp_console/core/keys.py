@@ -81,13 +81,16 @@ class KeyRing:
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
-    def decrypt(self, token: str) -> str:
-        """Decrypt and register the value with the log redactor, since it is now in memory."""
+    def decrypt(self, token: str, *, key_material: bool = True) -> str:
+        """Decrypt; key material (keys, tokens) is registered with the process-wide log redactor
+        since it is now in memory. A vault value (`key_material=False`) is not: its caller
+        registers it for the one session it belongs to (see `core.secret_registry`)."""
         try:
             value = self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
             raise DecryptionError(f"value cannot be decrypted with {self.variable}") from None
-        self._registry.register(value)
+        if key_material:
+            self._registry.register(value)
         return value
 
     def rotate(self, token: str) -> str:

@@ -271,7 +271,7 @@ def test_mounts_outside_the_allowed_roots_and_bad_values_name_their_field(
     container_id = _create(console, user, busybox_image)
     before = _config(console, user, container_id).content
     outside = [{"host_path": "/etc", "container_path": "/x"}]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"volumes": outside}, "config.volumes.0.host_path"),
         ({"memory": "lots"}, "config.memory"),
         ({"env": {"BAD-NAME": "x"}}, "config.env"),

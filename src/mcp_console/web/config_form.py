@@ -79,6 +79,7 @@ class EditForm:
     network_mode: str = "bridge"
     restart_now: bool = False
     errors: dict[str, str] = field(default_factory=dict)
+    hint: str | None = None  # the API's advice on its field errors
     alert: ApiError | None = None
 
     @property
@@ -269,6 +270,7 @@ def _clear(edit: EditForm, name: str) -> None:
 def apply_error(edit: EditForm, error: ApiError) -> None:
     """The API's answer: field errors beside their inputs (values refused as secrets cleared),
     anything else (409 CONFIG_CONFLICT, Docker down...) as an alert above the form."""
+    edit.hint = error.hint if error.fields else None
     for path, message in error.fields.items():
         name = _input_for(edit, path)
         edit.errors[name] = message

@@ -45,12 +45,13 @@ def changed_keys(old: ContainerConfig, new: ContainerConfig) -> list[str]:
     ]
 
 
-def config_conflict(current_version: int) -> AppError:
+def config_conflict(current_version: int | None) -> AppError:
+    """409, with the stored version when it is known (the client reloads either way)."""
     return AppError(
         "CONFIG_CONFLICT",
         "The config was changed since you loaded it; nothing was changed.",
         status=409,
         hint="Reload the config, apply your change to it again and send it with the new "
         "config_version.",
-        details={"config_version": current_version},
+        details={"config_version": current_version} if current_version else None,
     )

@@ -385,56 +385,6 @@ class ContainerService:
     async def get_config(self, actor: Actor, container_id: str) -> ContainerConfigView:
         return config_view_of(await self._owned(actor, container_id))
 
-    # -- config edits -----------------------------------------------------------------------
-
-    async def edit_config(
-        self, actor: Actor, container_id: str, edit: ConfigEdit, restart: bool = False
-    ) -> ConfigEdited:
-        """Store the edited config as the next version if `edit.config_version` is still the
-        stored one (409 CONFIG_CONFLICT otherwise); checked by the secrets policy first. Docker
-        runs it from the next start or restart, or at once with `restart`."""
-        async with (
-            self._audited(actor, "container.config.update", container_id) as note,
-            self._locks.hold(container_id),
-        ):
-            row = await self._owned(actor, container_id)
-            if row.config_version != edit.config_version:
-                raise config_conflict(row.config_version)
-            new = merged_config(row.config, edit.config)
-            check_config(new, self._settings.allowed_mount_root_list)
-            changed = changed_keys(ContainerConfig.model_validate(row.config), new)
-            note.detail = "changed: " + (", ".join(changed) or "nothing")
-            if changed:
-                await self._replace_config(row, edit.config_version, new)
-            state = await self._apply_edit(row, actor, restart)
-        return ConfigEdited(**config_view_of(row).model_dump(), restart=state, changed=changed)
-
-    async def _replace_config(
-        self, row: ManagedContainer, edited_version: int, config: ContainerConfig
-    ) -> None:
-        stored = config.model_dump(mode="json")
-        async with self._database.sessions.begin() as session:
-            replaced = await ContainerRepository(session).replace_config(
-                row.id, row.owner, edited_version, stored
-            )
-        if not replaced:
-            raise config_conflict(await self._stored_version(row))
-        row.config, row.config_version = stored, edited_version + 1
-
-    async def _stored_version(self, row: ManagedContainer) -> int:
-        async with self._database.sessions() as session:
-            stored = await ContainerRepository(session).get_owned(row.id, row.owner)
-        return stored.config_version if stored else row.config_version
-
-    async def _apply_edit(self, row: ManagedContainer, actor: Actor, restart: bool) -> RestartState:
-        if restart:
-            await self._restart(row, actor)
-            return "applied"
-        attrs = await self._inspect(row)
-        return "none" if attrs and runs_version(attrs, row.config_version) else "pending"
-
-    # -- reads, continued -------------------------------------------------------------------
-
     async def docker_id_of(self, actor: Actor, container_id: str) -> str:
         """The current Docker id of an owned container (for the inspector's stdio attach)."""
         row = await self._owned(actor, container_id)
@@ -469,6 +419,49 @@ class ContainerService:
                 for line, text in zip(batch, texts, strict=True)
             ]
         yield [{"event": "end", "reason": "stream finished"}]
+
+    # -- config edits -----------------------------------------------------------------------
+
+    async def edit_config(
+        self, actor: Actor, container_id: str, edit: ConfigEdit, restart: bool = False
+    ) -> ConfigEdited:
+        """Store the edited config as the next version if `edit.config_version` is still the
+        stored one (409 CONFIG_CONFLICT otherwise); checked by the secrets policy first. Docker
+        runs it from the next start or restart, or at once with `restart`."""
+        async with (
+            self._audited(actor, "container.config.update", container_id) as note,
+            self._locks.hold(container_id),
+        ):
+            row = await self._owned(actor, container_id)
+            if row.config_version != edit.config_version:
+                raise config_conflict(row.config_version)
+            new = merged_config(row.config, edit.config)
+            check_config(new, self._settings.allowed_mount_root_list)
+            changed = changed_keys(ContainerConfig.model_validate(row.config), new)
+            note.detail = "changed: " + (", ".join(changed) or "nothing")
+            if changed:
+                await self._replace_config(row, edit.config_version, new)
+            state = await self._apply_edit(row, actor, restart)
+        return ConfigEdited(**config_view_of(row).model_dump(), restart=state, changed=changed)
+
+    async def _replace_config(
+        self, row: ManagedContainer, edited_version: int, config: ContainerConfig
+    ) -> None:
+        stored = config.model_dump(mode="json")
+        async with self._database.sessions.begin() as session:
+            replaced = await ContainerRepository(session).replace_config(
+                row.id, row.owner, edited_version, stored
+            )
+        if not replaced:  # another edit won in between (the lock had expired)
+            raise config_conflict(None)
+        row.config, row.config_version = stored, edited_version + 1
+
+    async def _apply_edit(self, row: ManagedContainer, actor: Actor, restart: bool) -> RestartState:
+        if restart:
+            await self._restart(row, actor)
+            return "applied"
+        attrs = await self._inspect(row)
+        return "none" if attrs and runs_version(attrs, row.config_version) else "pending"
 
     # -- audit ------------------------------------------------------------------------------
 

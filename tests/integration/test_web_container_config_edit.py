@@ -66,17 +66,18 @@ def _field_error(html: str, input_id: str) -> str:
     return match.group(1)
 
 
+def _with_declared_secret(browsers: Any, image: BuiltImage, name: str) -> tuple[Any, str]:
+    """A user whose container has the declared secret API_KEY (a reference) and `name`=info."""
+    user = browsers([SECRET.item()])
+    env = {"API_KEY": SECRET.reference, name: "info"}
+    container_id = user.create({**sleeper(image), "env": env, "secret_env": ["API_KEY"]})
+    return user, container_id
+
+
 def test_the_edit_form_saves_env_and_a_port_as_the_next_version(
     browsers: Any, busybox_image: BuiltImage
 ) -> None:
-    user = browsers([SECRET.item()])
-    container_id = user.create(
-        {
-            **sleeper(busybox_image),
-            "env": {"API_KEY": SECRET.reference, "LOG_LEVEL": "info"},
-            "secret_env": ["API_KEY"],
-        }
-    )
+    user, container_id = _with_declared_secret(browsers, busybox_image, "LOG_LEVEL")
     page = user.web.get(f"/containers/{container_id}?tab=config&edit=true")
     assert page.status_code == 200
     assert 'data-testid="config-form"' in page.text
@@ -108,14 +109,7 @@ def test_the_edit_form_saves_env_and_a_port_as_the_next_version(
 def test_errors_appear_beside_their_fields_and_refused_values_are_not_shown(
     browsers: Any, busybox_image: BuiltImage
 ) -> None:
-    user = browsers([SECRET.item()])
-    container_id = user.create(
-        {
-            **sleeper(busybox_image),
-            "env": {"API_KEY": SECRET.reference, "MODE": "a"},
-            "secret_env": ["API_KEY"],
-        }
-    )
+    user, container_id = _with_declared_secret(browsers, busybox_image, "MODE")
     form = _form(user, container_id)
     path = f"/containers/{container_id}/config"
 

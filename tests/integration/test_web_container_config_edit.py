@@ -150,6 +150,10 @@ def test_a_stale_version_shows_the_conflict_with_a_reload_link(
     assert f'href="/containers/{container_id}?tab=config&amp;edit=true"' in stale.text
     assert _stored(user, container_id)["config"]["env"] == {"MODE": "b"}
 
+    stranger = browsers()
+    assert stranger.post(path, action="save", **form).status_code == 404
+    assert _stored(user, container_id)["config_version"] == 2
+
 
 def test_restart_now_applies_the_change_to_the_running_container(
     browsers: Any, busybox_image: BuiltImage, docker_client: docker.DockerClient

@@ -153,6 +153,14 @@ def test_a_post_without_the_token_is_refused_and_pages_carry_csp_and_safe_cookie
     assert not person.csp_errors(), person.problems
 
 
+def confirm(page: Page, action: str, question: str) -> None:
+    """Press `action`, then the same button in the confirmation dialog titled `question`."""
+    page.get_by_role("button", name=action).click()
+    dialog = page.get_by_role("dialog", name=question)
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=action).click()
+
+
 def test_settings_show_the_ssrf_rejection_beside_the_url_and_manage_a_source(
     stack: Stack, visitor: Callable[[], Visitor]
 ) -> None:
@@ -182,10 +190,7 @@ def test_settings_show_the_ssrf_rejection_beside_the_url_and_manage_a_source(
     source = page.get_by_test_id("custom-source")
     expect(source.get_by_test_id("source-name")).to_have_text("Internal")
 
-    source.get_by_role("button", name="Delete Internal").click()
-    dialog = page.get_by_role("dialog", name="Delete the source Internal?")
-    expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name="Delete Internal").click()
+    confirm(page, "Delete Internal", "Delete the source Internal?")
     expect(page.get_by_test_id("notice")).to_contain_text("was deleted")
     expect(page.get_by_test_id("custom-sources-empty")).to_be_visible()
 
@@ -228,10 +233,7 @@ def test_settings_set_a_github_token_show_its_login_and_remove_it(
     expect(page.get_by_label("New GitHub token", exact=True)).to_have_value("")
     assert token not in page.content()
 
-    page.get_by_role("button", name="Remove token").click()
-    dialog = page.get_by_role("dialog", name="Remove your GitHub token?")
-    expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name="Remove token").click()
+    confirm(page, "Remove token", "Remove your GitHub token?")
     expect(page.get_by_test_id("github-notice")).to_have_text("The GitHub token was removed.")
     expect(page.get_by_test_id("github-status-empty")).to_be_visible()
     assert page.evaluate("window.fullLoadMarker === true"), "htmx swapped the section in place"

@@ -251,6 +251,16 @@ def test_malformed_tokens_are_refused_before_github_is_asked(stack: Stack, token
     assert stack.registry.state.hits["user"] == 0
 
 
+def test_a_body_with_more_than_the_token_is_refused(stack: Stack) -> None:
+    user = stack.user()
+    token = stack.known("extra-field")
+    response = user.http.put("/api/github-token", json={"token": token, "login": "someone"})
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "VALIDATION_ERROR"
+    assert token not in response.text
+    assert user.status()["configured"] is False
+
+
 def test_delete_then_status_says_not_configured_and_delete_is_idempotent(stack: Stack) -> None:
     user = stack.user()
     assert user.put(stack.known("leaving")).status_code == 200

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 # Visible ASCII only: whatever GitHub issues, and nothing that could break the Authorization header.
 _TOKEN_SHAPE = re.compile(r"[\x21-\x7e]+")
 
 
 class GitHubTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
     token: SecretStr = Field(
         min_length=1,
         max_length=255,

@@ -263,12 +263,25 @@ def test_a_body_with_more_than_the_token_is_refused(stack: Stack) -> None:
 
 def test_delete_then_status_says_not_configured_and_delete_is_idempotent(stack: Stack) -> None:
     user = stack.user()
-    assert user.put(stack.known("leaving")).status_code == 200
+    token, wrong = stack.known("leaving"), new_token()
+    assert user.put(wrong).status_code == 422
+    assert user.put(token).status_code == 200
     assert user.http.delete("/api/github-token").status_code == 204
     assert user.status()["configured"] is False
     assert stack.row(user.email) is None
     again = user.http.delete("/api/github-token")
     assert (again.status_code, again.content) == (204, b"")
+
+    audit = user.http.get("/api/audit")
+    entries = [
+        (e["action"], e["target"], e["outcome"], e["detail"]) for e in audit.json()["entries"]
+    ]
+    assert entries == [
+        ("github_token.delete", "github", "success", None),  # the second delete removed nothing
+        ("github_token.set", "github:leaving", "success", None),
+        ("github_token.set", "github", "failure", "GITHUB_TOKEN_INVALID"),
+    ]
+    assert token not in audit.text and wrong not in audit.text
 
 
 def test_each_user_has_their_own_token(stack: Stack) -> None:

@@ -19,6 +19,7 @@ from mcp_console.core.keys import KeyManager
 from mcp_console.core.lifespan import lifespan
 from mcp_console.core.middleware import RequestLogMiddleware
 from mcp_console.core.settings import Settings
+from mcp_console.github.api import router as github_token_router
 from mcp_console.health.api import router as health_router
 from mcp_console.inspector.api import router as inspector_router
 from mcp_console.jobs.api import router as jobs_router
@@ -34,6 +35,7 @@ ROUTERS = (
     audit_router,
     jobs_router,
     secrets_router,
+    github_token_router,
 )
 
 

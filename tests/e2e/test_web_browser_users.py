@@ -1,7 +1,8 @@
 """In headless Chromium against real `api` and `web` processes (no worker: jobs stay queued):
 two users in two browser contexts see only their own jobs; a form post without the CSRF token is
 refused; pages carry the CSP and the session cookie is HttpOnly/Lax; the Settings page shows an
-SSRF rejection beside the URL field and adds, deletes and refreshes through htmx; the Audit
+SSRF rejection beside the URL field and adds, deletes and refreshes through htmx, and sets,
+shows and removes a GitHub token (checked by the local GitHub stand-in); the Audit
 filters swap the results and update the address."""
 
 from __future__ import annotations
@@ -152,6 +153,14 @@ def test_a_post_without_the_token_is_refused_and_pages_carry_csp_and_safe_cookie
     assert not person.csp_errors(), person.problems
 
 
+def confirm(page: Page, action: str, question: str) -> None:
+    """Press `action`, then the same button in the confirmation dialog titled `question`."""
+    page.get_by_role("button", name=action).click()
+    dialog = page.get_by_role("dialog", name=question)
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=action).click()
+
+
 def test_settings_show_the_ssrf_rejection_beside_the_url_and_manage_a_source(
     stack: Stack, visitor: Callable[[], Visitor]
 ) -> None:
@@ -181,10 +190,7 @@ def test_settings_show_the_ssrf_rejection_beside_the_url_and_manage_a_source(
     source = page.get_by_test_id("custom-source")
     expect(source.get_by_test_id("source-name")).to_have_text("Internal")
 
-    source.get_by_role("button", name="Delete Internal").click()
-    dialog = page.get_by_role("dialog", name="Delete the source Internal?")
-    expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name="Delete Internal").click()
+    confirm(page, "Delete Internal", "Delete the source Internal?")
     expect(page.get_by_test_id("notice")).to_contain_text("was deleted")
     expect(page.get_by_test_id("custom-sources-empty")).to_be_visible()
 
@@ -195,6 +201,46 @@ def test_settings_show_the_ssrf_rejection_beside_the_url_and_manage_a_source(
         f"{stack.api_url}/api/catalog/sources", headers=bearer(person.session_id)
     ).json()
     assert [s for s in sources if not s["builtin"]] == []
+    assert not person.csp_errors(), person.problems
+
+
+def test_settings_set_a_github_token_show_its_login_and_remove_it(
+    stack: Stack, visitor: Callable[[], Visitor]
+) -> None:
+    person = visitor()
+    page = person.page
+    token = f"browsertok{uuid.uuid4().hex}"
+    stack.registry.state.github_users[token] = ("browser-octo", "")
+    page.goto(f"{stack.web_url}/settings")
+    expect(page.get_by_test_id("github-status-empty")).to_be_visible()
+    page.evaluate("window.fullLoadMarker = true")
+
+    form = page.get_by_test_id("github-token-form")
+    field = form.get_by_label("GitHub token", exact=True)
+    expect(field).to_have_attribute("type", "password")
+    field.fill(f"wrong{uuid.uuid4().hex}")
+    form.get_by_role("button", name="Save token").click()
+    field = page.get_by_test_id("github-token-form").get_by_label("GitHub token", exact=True)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_value("")
+    expect(page.get_by_test_id("github-token-field")).to_contain_text("GitHub refused this token")
+    expect(page.get_by_test_id("github-token-fix")).to_contain_text("fine-grained")
+
+    field.fill(token)
+    page.get_by_test_id("github-token-form").get_by_role("button", name="Save token").click()
+    expect(page.get_by_test_id("github-login")).to_have_text("browser-octo")
+    expect(page.get_by_test_id("github-notice")).to_contain_text("GitHub accepted the token")
+    expect(page.get_by_label("New GitHub token", exact=True)).to_have_value("")
+    assert token not in page.content()
+
+    confirm(page, "Remove token", "Remove your GitHub token?")
+    expect(page.get_by_test_id("github-notice")).to_have_text("The GitHub token was removed.")
+    expect(page.get_by_test_id("github-status-empty")).to_be_visible()
+    assert page.evaluate("window.fullLoadMarker === true"), "htmx swapped the section in place"
+    status = httpx.get(
+        f"{stack.api_url}/api/github-token/status", headers=bearer(person.session_id)
+    ).json()
+    assert status["configured"] is False
     assert not person.csp_errors(), person.problems
 
 

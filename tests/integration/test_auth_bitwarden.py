@@ -112,9 +112,9 @@ async def test_items_keep_only_requested_ids(fake_bw: FakeBitwarden, tmp_path: P
     cli = _cli()
     key = await cli.login_password(tmp_path, account.email, account.master_password)
     ids = ["0f5a8f5e-1111-4c8e-9d1a-aaaaaaaaaaa1", "missing-id"]
-    items = await cli.items(tmp_path, key, ids)
-    assert list(items) == ids[:1]
-    assert await cli.items(tmp_path, key, ["missing-id"]) == {}
+    found = await cli.items(tmp_path, key, ids)
+    assert list(found.items) == ids[:1]
+    assert (await cli.items(tmp_path, key, ["missing-id"])).items == {}
 
 
 async def test_unreachable_server_is_unavailable_not_auth_failed(

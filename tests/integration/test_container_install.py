@@ -5,16 +5,12 @@ the container sees resolved, and the catalog cannot add anything the request did
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
-from redis.asyncio import Redis
 
 from mcp_console.core.logging import configure_logging
-from mcp_console.core.settings import Settings
 from tests.support.containers import (
     Console,
     VaultSecret,
@@ -26,23 +22,11 @@ from tests.support.images import (  # noqa: F401
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.installer import installer_console
+from tests.support.installer import installer_fixture  # noqa: F401
 
 pytestmark = pytest.mark.docker
 
 SECRET = VaultSecret("install-item", "install-canary-Lk2-value-314")
-
-
-@pytest.fixture(name="installer")
-def installer_fixture(
-    settings: Settings,
-    tmp_path: Path,
-    docker_client: docker.DockerClient,
-    busybox_image: BuiltImage,
-    redis_client: Redis,
-) -> Iterator[Console]:
-    with installer_console(settings, tmp_path, docker_client, busybox_image.tag) as console:
-        yield console
 
 
 def _install(console: Console, headers: dict[str, str], **params: Any) -> Any:

@@ -71,6 +71,21 @@ def test_async_create_succeeds_with_the_container_id(
     )
 
 
+def test_async_create_with_a_token_in_plain_text_is_422_and_queues_nothing(
+    console: Console, busybox_image: BuiltImage
+) -> None:
+    user = console.login()
+    token = "ghp_" + "a" * 36
+    body = {"config": {"image": busybox_image.tag, "env": {"NOTE": token}}}
+    response = console.client.post(
+        "/api/containers", params={"async": True}, json=body, headers=user.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "SECRET_IN_PLAIN_TEXT"
+    assert token not in response.text
+    assert console.client.get("/api/jobs", headers=user.headers).json()["jobs"] == []
+
+
 def test_async_install_of_a_missing_image_fails_and_leaves_nothing(
     console: Console, docker_client: docker.DockerClient
 ) -> None:

@@ -143,3 +143,22 @@ def test_a_line_with_a_resolved_secret_arrives_masked(
     ) as response:
         body = response.read().decode()
     assert secret.value not in body and "event: end" in body
+
+
+def test_another_users_secret_is_plain_text_in_my_stream(
+    console: Console, busybox_image: BuiltImage
+) -> None:
+    """Masking follows the streaming session: a user cannot learn from a `***` in their own
+    stream that a guess equals another user's secret."""
+    secret = VaultSecret("log-item-alice", "alice-log-canary-9c1d-77")
+    alice, bob = console.login(secret), console.login()
+
+    def echoing(user: User, text: str, env: dict[str, str]) -> list[str]:
+        script = f"trap 'exit 0' TERM; echo value is {text} here; sleep 60"
+        config = {"image": busybox_image.tag, "command": ["sh", "-c", script], "env": env}
+        path = f"/api/containers/{console.create(user, config)['container_id']}/logs"
+        lines = wait_for(lambda: [line for line in _all_lines(console, user, path) if line["line"]])
+        return [line["line"] for line in lines]
+
+    assert echoing(alice, "$TOKEN", {"TOKEN": secret.reference}) == ["value is *** here"]
+    assert echoing(bob, secret.value, {}) == [f"value is {secret.value} here"]

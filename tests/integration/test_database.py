@@ -44,9 +44,9 @@ async def test_credential_repository_round_trip(migrated_url: str) -> None:
     database = Database(migrated_url)
     async for session in database.unit_of_work():
         repo = CredentialRepository(session)
-        await repo.upsert("a@example.com", "github", "token", "credential", "cipher-1")
-        await repo.upsert("a@example.com", "github", "token", "credential", "cipher-2")
-        await repo.upsert("b@example.com", "github", "token", "credential", "cipher-3")
+        await repo.upsert("a@example.com", "github", "token", "credential", "cipher-1", key_id="k1")
+        await repo.upsert("a@example.com", "github", "token", "credential", "cipher-2", key_id="k1")
+        await repo.upsert("b@example.com", "github", "token", "credential", "cipher-3", key_id="k1")
     async for session in database.unit_of_work():
         repo = CredentialRepository(session)
         row = await repo.get("a@example.com", "github", "token")
@@ -62,7 +62,9 @@ async def test_unit_of_work_rolls_back_on_error(migrated_url: str) -> None:
 
     async def failing_work() -> None:
         async for session in database.unit_of_work():
-            await CredentialRepository(session).upsert("c@example.com", "k", "n", "oauth", "c")
+            await CredentialRepository(session).upsert(
+                "c@example.com", "k", "n", "oauth", "c", key_id="k1"
+            )
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +46,9 @@ MALLORY = Actor(owner="mallory@example.com", session_id="session-mallory")
 class NoReferences:
     """The env of these containers holds plain values only, so nothing needs resolving."""
 
-    async def resolve(self, session_id: str, env: dict[str, str]) -> dict[str, str]:
+    async def resolve(
+        self, session_id: str, env: Mapping[str, str], secret_names: Collection[str] = ()
+    ) -> dict[str, str]:
         return dict(env)
 
 

@@ -53,8 +53,8 @@ def test_api_logs_mask_query_tokens_and_never_log_auth_bodies(tmp_path: Path) ->
 
 
 async def test_worker_logs_mask_job_arguments(tmp_path: Path) -> None:
-    """Enqueued straight through ARQ (the product's JobQueue refuses such arguments): even then
-    ARQ's own log line of the call is redacted."""
+    """Enqueued straight through ARQ (the domains refuse such arguments before they enqueue):
+    even then ARQ's own log lines of the call and its result are redacted."""
     env = base_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite")
     redis_url = env["REDIS_URL"]
     pool = await create_pool(
@@ -80,6 +80,4 @@ async def test_worker_logs_mask_job_arguments(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert "system.diagnostic" in output
     assert GITHUB_TOKEN not in output and "swordfish-77" not in output
-    # The task echoed its argument; a result carrying a token is refused by the job wrapper.
-    assert info == {"status": "failed"}
-    assert "returned a secret value; result dropped" in output
+    assert info == {"status": "succeeded"}  # results are not scanned: tasks build them safe

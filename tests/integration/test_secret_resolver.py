@@ -7,28 +7,21 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from mcp_console.auth.datadirs import LoginDirectories
 from mcp_console.auth.ratelimit import LoginRateLimiter
-from mcp_console.auth.schemas import AuthSession, MasterPasswordLogin
+from mcp_console.auth.schemas import AuthSession
 from mcp_console.auth.service import AuthService
-from mcp_console.auth.setup import build_auth_service, build_cli, build_session_store
+from mcp_console.auth.setup import build_cli, build_session_store
 from mcp_console.core.errors import AppError
-from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
-from mcp_console.core.settings import Settings
+from mcp_console.core.secret_registry import log_session
 from mcp_console.jobs.cleanup import cleanup_expired_sessions
 from mcp_console.secrets.cache import SecretCache
-from mcp_console.secrets.resolver import SecretResolver, build_secret_resolver
-from tests.support.auth import fake_bw_settings
 from tests.support.bitwarden import (
     DEFAULT_MASTER_PASSWORD,
     FakeBitwarden,
@@ -37,6 +30,7 @@ from tests.support.bitwarden import (
     fixture_secret_values,
 )
 from tests.support.redis_dump import dump_all
+from tests.support.secrets import Parts, parts_fixture  # noqa: F401
 
 GH, PG, SLACK = (item["id"] for item in fixture_items())
 TEN_REFS = {
@@ -63,39 +57,6 @@ EXPECTED = {
     "SLACK_PASS": "fixture-pass-slack-Pp9Oo8Ii7",
     "PLAIN": "just-a-value",
 }
-
-
-class Parts:
-    def __init__(self, settings: Settings, keys: KeyManager, redis: RedisService) -> None:
-        self.settings = settings
-        self.keys = keys
-        self.redis = redis
-        self.auth: AuthService = build_auth_service(settings, keys, redis)
-        self.resolver: SecretResolver = build_secret_resolver(settings, keys, redis)
-
-    def cli_dir(self, session: AuthSession) -> Path:
-        return self.settings.data_dir / "bitwarden" / session.session_id
-
-    async def login(
-        self, fake: FakeBitwarden, email: str, items: list[dict[str, Any]] | None = None
-    ) -> AuthSession:
-        account = fake.add_account(email, items=items)
-        request = MasterPasswordLogin(
-            method="master_password",
-            email=email,
-            master_password=SecretStr(account.master_password),
-        )
-        return await self.auth.login(request, "127.0.0.1")
-
-
-@pytest.fixture
-async def parts(
-    settings: Settings, fake_bw: FakeBitwarden, redis_client: Redis
-) -> AsyncIterator[Parts]:
-    own = fake_bw_settings(settings)
-    redis = RedisService(own.redis_url, own.redis_timeout_seconds)
-    yield Parts(own, KeyManager.from_settings(own, secret_registry), redis)
-    await redis.close()
 
 
 def _reads(fake: FakeBitwarden, parts: Parts, session: AuthSession) -> int:
@@ -201,17 +162,42 @@ async def test_malformed_reference_is_422_with_key_and_position(parts: Parts) ->
     assert caught.value.details == {"key": "BROKEN", "position": 7}
 
 
-async def test_resolved_values_are_registered_with_the_redactor(
+async def test_secret_slot_values_are_masked_in_their_own_sessions_logs_only(
     parts: Parts, fake_bw: FakeBitwarden
 ) -> None:
     unique = f"never-seen-before-{uuid.uuid4().hex}"
     items = fixture_items()
-    items[2]["fields"][0]["value"] = unique
-    assert unique in secret_registry.scrub(unique)
-    session = await parts.login(fake_bw, "redact@example.test", items)
-    resolved = await parts.resolver.resolve(session.session_id, TEN_REFS)
+    items[2]["fields"][0]["value"] = unique  # a hidden custom field: a secret slot
+    owner = await parts.login(fake_bw, "redact@example.test", items)
+    other = await parts.login(fake_bw, "other@example.test")
+    resolved = await parts.resolver.resolve(owner.session_id, TEN_REFS)
     assert resolved["SLACK_SIGNING"] == unique
-    assert unique not in secret_registry.scrub(f"leaked {unique}")
+
+    def scrubbed(session: AuthSession | None, text: str) -> str:
+        with log_session(session.session_id if session else None):
+            return secret_registry.scrub(text)
+
+    assert scrubbed(owner, f"leaked {unique}") == "leaked ***"
+    assert scrubbed(owner, f"x {EXPECTED['GH_PASS']} {EXPECTED['GH_TOTP']}") == "x *** ***"
+    assert scrubbed(other, f"leaked {unique}") == f"leaked {unique}", "not another user's logs"
+    assert scrubbed(None, f"leaked {unique}") == f"leaked {unique}", "nor unscoped records"
+    # usernames, URIs and text custom fields are not secrets: never masked
+    for plain in (EXPECTED["GH_USER"], EXPECTED["PG_URI"]):
+        assert scrubbed(owner, plain) == plain
+
+    await parts.auth.logout(owner.session_id)
+    assert scrubbed(owner, f"leaked {unique}") == f"leaked {unique}", "dropped at logout"
+
+
+async def test_a_declared_secret_env_masks_whatever_field_it_reads(
+    parts: Parts, fake_bw: FakeBitwarden
+) -> None:
+    session = await parts.login(fake_bw, "declared@example.test")
+    env = {"API_USER": f"{{{{ bw:{GH}:username }}}}", "ORG": f"{{{{ bw:{GH}:org }}}}"}
+    await parts.resolver.resolve(session.session_id, env, secret_names=["API_USER"])
+    with log_session(session.session_id):
+        assert secret_registry.scrub(EXPECTED["GH_USER"]) == "***"
+        assert secret_registry.scrub("fixture-org-acme") == "fixture-org-acme"
 
 
 async def test_expired_session_leftovers_are_removed_by_the_cleanup_job(

@@ -12,21 +12,22 @@ import copy
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
-from redis.asyncio import Redis
 
-from mcp_console.core.settings import Settings
 from tests.support.containers import Console, User, VaultSecret, stored_text
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.installer import ITEM_ID, SECRET_NAME, installer_console
+from tests.support.installer import (  # noqa: F401
+    ITEM_ID,
+    SECRET_NAME,
+    installer_fixture,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -62,15 +63,8 @@ class Operation:
 
 
 @pytest.fixture(name="console")
-def console_fixture(
-    settings: Settings,
-    tmp_path: Path,
-    docker_client: docker.DockerClient,
-    busybox_image: BuiltImage,
-    redis_client: Redis,
-) -> Iterator[Console]:
-    with installer_console(settings, tmp_path, docker_client, busybox_image.tag) as console:
-        yield console
+def console_fixture(installer: Console) -> Console:
+    return installer
 
 
 def _config(image: str, env: dict[str, str]) -> dict[str, Any]:
@@ -132,6 +126,12 @@ def _operations(console: Console, user: User, image: str) -> dict[tuple[str, str
     source_url = "http://127.0.0.1:8999/v2/catalog.yaml?channel=stable"  # loopback: allowed here
     catalog_source = {"name": "policy-source", "url": source_url}
     create = {"config": _config(image, ORDINARY_ENV), "start": False}
+    container_id = console.create(user, _config(image, ORDINARY_ENV), start=False)["container_id"]
+    # The stored config sent back unchanged: every ordinary send answers 200 on version 1.
+    edit = {
+        "config_version": 1,
+        "config": {"env": ORDINARY_ENV, "command": ["sh", "-c", "sleep 1"]},
+    }
     operations = [
         Operation("post", "/api/catalog/sources", catalog_source),
         Operation("put", f"/api/catalog/sources/{source.json()['id']}", catalog_source),
@@ -143,12 +143,22 @@ def _operations(console: Console, user: User, image: str) -> dict[tuple[str, str
             [{"dry_run": True}, {}, {"async": True}],
         ),
         Operation("post", "/api/secrets/resolve", {"env": ORDINARY_ENV}),
+        Operation(
+            "patch",
+            f"/api/containers/{container_id}/config",
+            edit,
+            [{}, {"restart": True, "async": True}],
+        ),
     ]
     return {(op.method, _template(op.path)): op for op in operations}
 
 
 def _template(path: str) -> str:
-    return "/api/catalog/sources/{source_id}" if path.startswith("/api/catalog/sources/") else path
+    if path.startswith("/api/catalog/sources/"):
+        return "/api/catalog/sources/{source_id}"
+    if path.endswith("/config"):
+        return "/api/containers/{container_id}/config"
+    return path
 
 
 def _string_slots(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

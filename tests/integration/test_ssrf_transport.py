@@ -157,6 +157,27 @@ async def test_redirect_to_metadata_is_blocked_at_the_hop(canary: RegistryServer
     assert canary.state.hits["hello"] == hello_before + 1
 
 
+async def test_credentials_follow_a_redirect_only_within_the_same_origin(
+    canary: RegistryServers,
+) -> None:
+    """A token sent to one host must not reach another host the first one redirects to."""
+    resolver = StubResolver({"api.test": [["127.0.0.1"]], "elsewhere.test": [["127.0.0.1"]]})
+    fetcher = SafeFetcher(loopback_guard(resolver))
+    base = f"http://api.test:{_port(canary)}"
+    headers = {"Authorization": "Bearer same-origin-only", "Accept": "application/json"}
+    try:
+        canary.reset_counts()
+        await fetcher.get(f"{base}/redirect?to=/hello", headers=headers)
+        assert canary.state.auth_headers == ["Bearer same-origin-only"] * 2
+        canary.reset_counts()
+        away = f"http://elsewhere.test:{_port(canary)}/hello"
+        followed = await fetcher.get(f"{base}/redirect?to={away}", headers=headers)
+    finally:
+        await fetcher.aclose()
+    assert followed.body == f'{{"host": "elsewhere.test:{_port(canary)}"}}'.encode()
+    assert canary.state.auth_headers == ["Bearer same-origin-only", ""]
+
+
 async def test_size_cap_and_content_type_are_enforced(canary: RegistryServers) -> None:
     resolver = StubResolver({"public.test": [["127.0.0.1"]]})
     fetcher = SafeFetcher(loopback_guard(resolver))

@@ -1,5 +1,6 @@
 """The Settings page against a real API process: built-in and custom catalog sources, SSRF and
-validation errors beside their fields, edit/delete through the API, and the catalog cache refresh.
+validation errors beside their fields, edit/delete through the API, the catalog cache refresh, and
+the user's GitHub token (checked by the GitHub stand-in at `GITHUB_API_URL`).
 
 The API's catalog points at a local stand-in (`registry_servers`); the SSRF allow-list admits only
 127.0.0.1 so that a local catalog URL can be saved while every other private address stays blocked.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -319,3 +321,90 @@ def test_refreshing_the_cache_drops_the_cached_catalogs(web: TestClient, api: Ap
     assert again.status_code == 200 and "<html" not in again.text
     assert element(again.text, "cache-notice").text == "Cleared 0 cached catalog entries."
     store.close()
+
+
+def github_status(api: ApiProcess, client: TestClient) -> dict[str, Any]:
+    response = httpx.get(f"{api.base_url}/api/github-token/status", headers=session_of(client))
+    response.raise_for_status()
+    status: dict[str, Any] = response.json()
+    return status
+
+
+def known_github_token(registry: RegistryServers, login: str, scopes: str = "") -> str:
+    """A token the GitHub stand-in (`GITHUB_API_URL`) accepts for `login`."""
+    value = f"webtok{uuid.uuid4().hex}"
+    registry.state.github_users[value] = (login, scopes)
+    return value
+
+
+def test_the_github_token_is_set_replaced_and_removed_and_never_rendered(
+    web: TestClient, api: ApiProcess, registry: RegistryServers
+) -> None:
+    page = web.get("/settings")
+    assert "No token stored" in element(page.text, "github-status-empty").text
+    empty_input = field_input(page.text, "github-token-field")
+    assert 'type="password"' in empty_input and 'value=""' in empty_input
+
+    first = known_github_token(registry, "web-octo", "repo, gist")
+    saved = web.post("/settings/github-token", data={"csrf_token": token(web), "token": first})
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/settings?done=token-saved"
+    shown = web.get(saved.headers["location"])
+    assert "GitHub accepted the token" in element(shown.text, "github-notice").text
+    assert element(shown.text, "github-login").text == "web-octo"
+    assert element(shown.text, "github-scopes").text == "repo, gist"
+    checked = github_status(api, web)["last_checked"][:19].replace("T", " ")
+    assert f"{checked} UTC" in element(shown.text, "github-status").text
+    assert first not in shown.text and 'value=""' in field_input(shown.text, "github-token-field")
+
+    second = known_github_token(registry, "web-octo-2")
+    replaced = web.post(
+        "/settings/github-token", data={"csrf_token": token(web), "token": second}, headers=HTMX
+    )
+    assert replaced.status_code == 200 and "<html" not in replaced.text
+    assert 'id="settings-github"' in replaced.text and second not in replaced.text
+    assert element(replaced.text, "github-login").text == "web-octo-2"
+    assert "none" in element(replaced.text, "github-scopes").text
+    assert github_status(api, web)["login"] == "web-octo-2"
+
+    path = "/settings/github-token/delete"
+    assert web.post(path, data={}).status_code == 403
+    assert github_status(api, web)["configured"] is True, "a refused post changes nothing"
+    removed = web.post(path, data={"csrf_token": token(web)})
+    assert removed.status_code == 303
+    after = web.get(removed.headers["location"])
+    assert element(after.text, "github-notice").text == "The GitHub token was removed."
+    assert element(after.text, "github-status-empty")
+    assert github_status(api, web)["configured"] is False
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "says"),
+    [
+        ("unknown", 422, "GitHub refused this token"),
+        ("malformed", 422, "visible ASCII"),
+        ("github-down", 502, "GitHub could not be asked"),
+    ],
+)
+def test_a_token_that_cannot_be_saved_is_explained_beside_the_field(
+    web: TestClient, api: ApiProcess, registry: RegistryServers, case: str, status: int, says: str
+) -> None:
+    typed = "two words" if case == "malformed" else known_github_token(registry, "never-saved")
+    if case == "unknown":
+        typed = f"unknown{uuid.uuid4().hex}"
+    registry.state.failing = {"user"} if case == "github-down" else set()
+    try:
+        response = web.post(
+            "/settings/github-token", data={"csrf_token": token(web), "token": typed}, headers=HTMX
+        )
+    finally:
+        registry.state.failing = set()
+    assert response.status_code == status
+    field_box = element(response.text, "github-token-field")
+    assert says in field_box.text
+    if case == "unknown":
+        assert "fine-grained" in element(response.text, "github-token-fix").text
+    token_input = field_input(response.text, "github-token-field")
+    assert 'aria-invalid="true"' in token_input and 'value=""' in token_input
+    assert typed not in response.text
+    assert github_status(api, web)["configured"] is False

@@ -75,6 +75,7 @@ class FakeBitwarden:
         master_password: str = DEFAULT_MASTER_PASSWORD,
         items: list[dict[str, Any]] | None = None,
         two_step_code: str | None = None,
+        restricted_types: list[int] | None = None,
     ) -> Account:
         slug = email.replace("@", "-at-")
         account = Account(email, master_password, f"user.{slug}", f"client-secret-{slug}-x9")
@@ -87,6 +88,8 @@ class FakeBitwarden:
         }
         if two_step_code:
             record["two_step_code"] = two_step_code
+        if restricted_types:
+            record["restricted_types"] = restricted_types
         path = self.vaults_dir / f"{email}.json"
         path.write_text(json.dumps(record))
         path.chmod(0o600)

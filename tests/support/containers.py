@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +68,11 @@ class Console:
         self.settings = settings
         self.users: list[User] = []
 
-    def login(self, *secrets: VaultSecret) -> User:
-        """A new user (fresh e-mail) whose fake vault holds `secrets`, logged in for real."""
+    def login(self, *secrets: VaultSecret, items: Sequence[dict[str, Any]] = ()) -> User:
+        """A new user (fresh e-mail) whose fake vault holds `secrets` and `items`, logged in."""
         email = f"user-{uuid.uuid4().hex[:8]}@example.test"
-        session_id = login_user(self.client, email, items=[secret.item() for secret in secrets])
+        vault = [*(secret.item() for secret in secrets), *items]
+        session_id = login_user(self.client, email, items=vault)
         user = User(email, session_id)
         self.users.append(user)
         return user

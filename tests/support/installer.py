@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import pytest
+from redis.asyncio import Redis
 
 from mcp_console.core.settings import Settings
 from tests.support.containers import Console, running_console
+from tests.support.images import BuiltImage
 from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
 
 ITEM_ID = "docker:echo-server"
@@ -41,7 +44,11 @@ def echo_server_yaml(image: str) -> dict[str, Any]:
 
 @contextmanager
 def installer_console(
-    settings: Settings, tmp_path: Path, docker_client: docker.DockerClient, image: str
+    settings: Settings,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    image: str,
+    **overrides: Any,
 ) -> Iterator[Console]:
     with registry_servers() as servers:
         entry = SnapshotServer("echo-server", echo_server_yaml(image), None, {})
@@ -54,5 +61,24 @@ def installer_console(
             catalog_sources="docker",
             allow_insecure_endpoint=True,
             ssrf_allow_cidrs="127.0.0.1/32",
+            **overrides,
         ) as console:
             yield console
+
+
+@pytest.fixture(name="installer")
+def installer_fixture(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    busybox_image: BuiltImage,
+    redis_client: Redis,
+) -> Iterator[Console]:
+    """The installer console on the busybox image; settings overrides come as an indirect
+    parameter (`@pytest.mark.parametrize("installer", [{...}], indirect=True)`)."""
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    with installer_console(
+        settings, tmp_path, docker_client, busybox_image.tag, **overrides
+    ) as console:
+        yield console

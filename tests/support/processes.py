@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -94,17 +95,53 @@ def spawn_console(
     )
 
 
+class OutputDrain:
+    """Reads a process's output as it comes, so a long-lived, chatty process never blocks on a
+    full pipe (an unread pipe holds only 64 KiB)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def stop(self, timeout: float = 10.0) -> str:
+        """SIGTERM (SIGKILL after `timeout`), then everything the process printed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._thread.join(timeout=timeout)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        return "".join(self.lines)
+
+
 @contextmanager
-def running_api(env: Mapping[str, str], port: int | None = None) -> Iterator[str]:
-    """A real `mcp-console api` process; yields its base URL and stops it afterwards."""
+def running_api(
+    env: Mapping[str, str], port: int | None = None, logs: list[str] | None = None
+) -> Iterator[str]:
+    """A real `mcp-console api` process; yields its base URL and stops it afterwards. Everything
+    it printed is appended to `logs` when given (read it after the `with` block)."""
     port = port or free_port()
     process = spawn_console(["api", "--port", str(port)], env)
+    drain = OutputDrain(process)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{base_url}/health", process=process)
         yield base_url
     finally:
-        stop_process(process)
+        output = drain.stop()
+        if logs is not None:
+            logs.append(output)
 
 
 class RedisServer:

@@ -177,8 +177,11 @@ class RegistryState:
     rate_limited: bool = False
     delay_seconds: float = 0.0
     failing: set[str] = field(default_factory=set)
+    # GitHub accounts by token, for `GET /user`: token -> (login, `X-OAuth-Scopes` header value).
+    github_users: dict[str, tuple[str, str]] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
     auth_headers: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (route kind, Authorization)
     host_headers: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -186,6 +189,7 @@ class RegistryState:
         with self.lock:
             self.hits[kind] += 1
             self.auth_headers.append(handler.headers.get("Authorization", ""))
+            self.requests.append((kind, handler.headers.get("Authorization", "")))
             self.host_headers.append(handler.headers.get("Host", ""))
 
 
@@ -222,6 +226,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({"message": "Not Found"}, status=404)
             return
         route(url)
+
+    def _route_user(self, _url: Any) -> None:
+        """GitHub's `GET /user`: the account of a known bearer token, 401 for any other."""
+        if self._rate_limit():
+            return
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        account = self.server.state.github_users.get(token)
+        if account is None:
+            self._json({"message": "Bad credentials", "status": "401"}, status=401)
+            return
+        body = json.dumps({"login": account[0], "id": 1, "type": "User"}).encode()
+        self._send(200, body, "application/json", X_OAuth_Scopes=account[1])
 
     def _route_docker_yaml(self, _url: Any) -> None:
         self._send(200, self.server.state.docker_yaml, "application/x-yaml")
@@ -315,6 +331,7 @@ def _route_kind(path: str) -> str:
         f"/repos/{REPO}/tarball": "tarball",
         f"/repos/{REPO}/git/trees/HEAD": "tree",
         "/v0/servers": "official",
+        "/user": "user",
     }
     if path in routes:
         return routes[path]
@@ -347,6 +364,7 @@ class RegistryServers:
         with self.state.lock:
             self.state.hits.clear()
             self.state.auth_headers.clear()
+            self.state.requests.clear()
             self.state.host_headers.clear()
 
 

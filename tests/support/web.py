@@ -54,11 +54,15 @@ class ApiProcess:
 
 @contextmanager
 def api_process(
-    root: Path, *settings: Mapping[str, str], with_worker: bool = False, **env: str
+    root: Path,
+    *settings: Mapping[str, str],
+    with_worker: bool = False,
+    logs: list[str] | None = None,
+    **env: str,
 ) -> Iterator[ApiProcess]:
     """`settings` and `env` add settings (e.g. `local_catalog_env(...)`, `DOCKER_HOST=...`); the
     database is a fresh, migrated SQLite file (as `mcp-console run` migrates before the API) and
-    no catalog of an earlier test is cached."""
+    no catalog of an earlier test is cached. `logs` receives the API's output when it stops."""
     database_url = f"sqlite+aiosqlite:///{root}/db.sqlite"
     upgrade_to_head(database_url)
     full_env = base_env(
@@ -70,7 +74,7 @@ def api_process(
     )
     forget_cached_catalogs(full_env["REDIS_URL"])
     with ExitStack() as stack:
-        base_url = stack.enter_context(running_api(full_env))
+        base_url = stack.enter_context(running_api(full_env, logs=logs))
         if with_worker:
             stack.enter_context(running_worker(full_env))
         yield ApiProcess(base_url, FakeBitwarden(root / "vaults"), full_env)
@@ -137,6 +141,7 @@ def local_catalog_env(servers: RegistryServers, sources: str = "docker") -> dict
     return {
         "CATALOG_DOCKER_URL": servers.docker_url,
         "CATALOG_OFFICIAL_URL": servers.base_url,
+        "GITHUB_API_URL": servers.base_url,
         "CATALOG_SOURCES": sources,
         "ALLOW_INSECURE_ENDPOINT": "true",
         "SSRF_ALLOW_CIDRS": "127.0.0.1/32",

@@ -7,7 +7,13 @@ import base64
 import pytest
 from cryptography.fernet import Fernet
 
-from mcp_console.core.keys import DecryptionError, KeyConfigError, KeyRing, parse_key_list
+from mcp_console.core.keys import (
+    DecryptionError,
+    KeyConfigError,
+    KeyRing,
+    key_id,
+    parse_key_list,
+)
 from mcp_console.core.logging import SecretRegistry
 
 VAR = "CREDENTIAL_ENCRYPTION_KEY"
@@ -95,3 +101,11 @@ def test_decrypted_values_are_registered_for_log_redaction() -> None:
     assert registry.scrub("x very-private-value y") == "x very-private-value y"
     ring.decrypt(token)
     assert registry.scrub("x very-private-value y") == "x *** y"
+
+
+def test_key_id_names_the_first_key_and_reveals_nothing_of_it() -> None:
+    first, second = _key(), _key()
+    ring = KeyRing(VAR, parse_key_list(VAR, f"{first},{second}"), SecretRegistry())
+    assert ring.key_id == key_id(first.encode()) != key_id(second.encode())
+    assert ring.key_id == KeyRing(VAR, parse_key_list(VAR, first), SecretRegistry()).key_id
+    assert len(ring.key_id) == 12 and ring.key_id not in first

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mcp_console.core.errors import AppError
-from mcp_console.secrets.fields import extract_field
+from mcp_console.secrets.fields import Problem, Resolved, extract_field
 from mcp_console.secrets.refs import SecretRef, has_references, parse_env
 from tests.support.bitwarden import fixture_items
 
@@ -67,21 +67,55 @@ def test_has_references() -> None:
 @pytest.mark.parametrize(
     ("field", "expected"),
     [
-        ("password", "fixture-pass-gh-7Hq2Lx9Vw3"),
-        ("username", "fixture-user-octocat"),
-        ("notes", "fixture-notes-github-Qm9vYmFy"),
-        ("totp", "JBSWY3DPEHPK3PXPFIXTURE"),
-        ("uri", "https://github.example.test/login"),
-        ("api_token", "fixture-token-ghp-Z8x7C6v5B4"),
-        ("missing", None),
+        ("password", Resolved("fixture-pass-gh-7Hq2Lx9Vw3", secret=True)),
+        ("username", Resolved("fixture-user-octocat", secret=False)),
+        ("notes", Resolved("fixture-notes-github-Qm9vYmFy", secret=True)),
+        ("totp", Resolved("JBSWY3DPEHPK3PXPFIXTURE", secret=True)),
+        ("uri", Resolved("https://github.example.test/login", secret=False)),
+        ("api_token", Resolved("fixture-token-ghp-Z8x7C6v5B4", secret=True)),  # hidden (1)
+        ("org", Resolved("fixture-org-acme", secret=False)),  # text (0)
+        ("missing", Problem.NOT_FOUND),
     ],
 )
-def test_extract_field(field: str, expected: str | None) -> None:
+def test_extract_field_and_whether_it_is_a_secret_slot(
+    field: str, expected: Resolved | Problem
+) -> None:
     assert extract_field(fixture_items()[0], field) == expected
 
 
-def test_extract_field_of_empty_values_is_none() -> None:
+def test_an_existing_field_without_a_value_is_empty_not_missing() -> None:
     item = fixture_items()[1]
-    assert extract_field(item, "totp") is None
-    assert extract_field(None, "password") is None
-    assert extract_field({"id": "x", "login": None}, "uri") is None
+    item["fields"].append({"name": "blank", "value": "", "type": 1})
+    item["fields"].append({"name": "unset", "value": None, "type": 0})
+    assert extract_field(item, "totp") is Problem.EMPTY
+    assert extract_field(item, "blank") is Problem.EMPTY
+    assert extract_field(item, "unset") is Problem.EMPTY
+    assert extract_field({"id": "x", "login": {"uris": []}}, "uri") is Problem.EMPTY
+    assert extract_field({"id": "x", "notes": None}, "notes") is Problem.EMPTY
+    assert extract_field(None, "password") is Problem.NOT_FOUND
+    assert extract_field({"id": "x", "type": 2, "login": None}, "password") is Problem.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("linked_id", "expected"),
+    [
+        (100, Resolved("fixture-user-octocat", secret=False)),
+        (101, Resolved("fixture-pass-gh-7Hq2Lx9Vw3", secret=True)),
+        (303, Problem.NOT_FOUND),  # a card's code, on a login item
+        (999, Problem.NOT_FOUND),
+    ],
+)
+def test_linked_field_reads_the_field_it_links(linked_id: int, expected: object) -> None:
+    item = fixture_items()[0]
+    item["fields"].append({"name": "linked", "value": None, "type": 3, "linkedId": linked_id})
+    assert extract_field(item, "linked") == expected
+
+
+def test_linked_field_of_a_card_and_an_empty_target() -> None:
+    card = {"id": "c", "type": 3, "card": {"code": "4242-cvv-code", "brand": None}, "fields": []}
+    card["fields"] = [
+        {"name": "cvv", "value": None, "type": 3, "linkedId": 303},
+        {"name": "brand", "value": None, "type": 3, "linkedId": 304},
+    ]
+    assert extract_field(card, "cvv") == Resolved("4242-cvv-code", secret=True)
+    assert extract_field(card, "brand") is Problem.EMPTY

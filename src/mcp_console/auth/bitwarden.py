@@ -17,7 +17,7 @@ import os
 import shutil
 import signal
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,14 @@ class BwOutput:
     def mentions(self, *needles: str) -> bool:
         text = f"{self.stdout}\n{self.stderr}".lower()
         return any(needle in text for needle in needles)
+
+
+@dataclass
+class VaultItems:
+    """Items by id as `get item` prints them, and the ids the organization's policy hides."""
+
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    restricted: set[str] = field(default_factory=set)
 
 
 def unavailable(message: str) -> AppError:
@@ -197,27 +205,44 @@ class BitwardenCli:
             raise cli_failed("status")
         return parsed
 
-    async def items(
-        self, data_dir: Path, session_key: str, item_ids: Iterable[str]
-    ) -> dict[str, dict[str, Any]]:
-        """The requested items in one call: `get item` for one id, `list items` for several."""
+    async def items(self, data_dir: Path, session_key: str, item_ids: Iterable[str]) -> VaultItems:
+        """The requested items as `get item` prints them, in as few calls as possible.
+
+        One id: `get item`. Several: one `list items`, then `get item` for each id it left out,
+        since `list items` omits what `get item` still returns (items in the trash, archived
+        items) and items of a type the organization's policy restricts. So an item reads the
+        same alone or in a batch, and its state fields decide (`secrets.fields`).
+        """
         wanted = set(item_ids)
         secrets = {"BW_SESSION": session_key}
-        if len(wanted) == 1:
-            (item_id,) = wanted
-            result = await self.run(data_dir, "get", "item", item_id, secrets=secrets)
-            if not result.ok and result.mentions("not found"):
-                return {}
-            found = [_json(result, "get item")]
-        else:
-            found = _json(await self.run(data_dir, "list", "items", secrets=secrets), "list items")
-        if not isinstance(found, list):
-            raise cli_failed("list items")
-        return {
-            item["id"]: item
-            for item in found
-            if isinstance(item, dict) and item.get("id") in wanted
-        }
+        found = VaultItems()
+        if len(wanted) > 1:
+            listed = _json(await self.run(data_dir, "list", "items", secrets=secrets), "list items")
+            if not isinstance(listed, list):
+                raise cli_failed("list items")
+            found.items.update(
+                (item["id"], item)
+                for item in listed
+                if isinstance(item, dict) and item.get("id") in wanted
+            )
+        for item_id in sorted(wanted - set(found.items)):
+            await self._get_item(data_dir, secrets, item_id, found)
+        return found
+
+    async def _get_item(
+        self, data_dir: Path, secrets: Mapping[str, str], item_id: str, found: VaultItems
+    ) -> None:
+        result = await self.run(data_dir, "get", "item", item_id, secrets=secrets)
+        if not result.ok and result.mentions("not found"):
+            return
+        if not result.ok and result.mentions("restricted by organizational policy"):
+            found.restricted.add(item_id)
+            return
+        item = _json(result, "get item")
+        if not isinstance(item, dict):
+            raise cli_failed("get item")
+        if str(item.get("id", "")).lower() == item_id.lower():  # the CLI lower-cases ids
+            found.items[item_id] = item
 
     async def lock(self, data_dir: Path) -> bool:
         return (await self.run(data_dir, "lock")).ok

@@ -11,6 +11,7 @@ from mcp_console.auth.errors import session_invalid
 from mcp_console.auth.schemas import AuthSession
 from mcp_console.auth.service import AuthService
 from mcp_console.core.deps import ServicesDep
+from mcp_console.core.secret_registry import bind_log_session
 
 __all__ = ["AuthServiceDep", "AuthSession", "CurrentSession", "websocket_session"]
 
@@ -33,7 +34,9 @@ async def current_session(
     """401 SESSION_INVALID for a missing/unknown/expired token; 503 when Redis is down."""
     if credentials is None:
         raise session_invalid()
-    return await auth.current(credentials.credentials)
+    session = await auth.current(credentials.credentials)
+    bind_log_session(session.session_id)  # this request's log records use this session's values
+    return session
 
 
 def bearer_token(header: str | None) -> str:
@@ -46,7 +49,9 @@ def bearer_token(header: str | None) -> str:
 async def websocket_session(websocket: WebSocket) -> AuthSession:
     """Same check for WebSockets, from the `Authorization` header of the upgrade request."""
     auth: AuthService = websocket.app.state.services.auth
-    return await auth.current(bearer_token(websocket.headers.get("authorization")))
+    session = await auth.current(bearer_token(websocket.headers.get("authorization")))
+    bind_log_session(session.session_id)
+    return session
 
 
 def client_address(request: Request) -> str:

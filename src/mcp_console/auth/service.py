@@ -15,7 +15,7 @@ from mcp_console.auth.schemas import ApiKeyLogin, AuthSession, LoginRequest, Mas
 from mcp_console.auth.store import SessionRecord, SessionStore
 from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyRing
-from mcp_console.core.logging import SecretRegistry
+from mcp_console.core.secret_registry import SecretRegistry, log_session
 from mcp_console.secrets.cache import SecretCache
 
 logger = logging.getLogger("mcp_console.auth")
@@ -69,19 +69,23 @@ class AuthService:
         return session
 
     async def _login(self, request: LoginRequest) -> AuthSession:
-        self._registry.register_many(_secrets_of(request))
         session_id = secrets.token_urlsafe(32)
-        await self._store.reserve(session_id, self._pending_ttl)
-        directory = self._dirs.create(session_id)
-        try:
-            email, bw_key = await self._unlock(request, directory)
-            self._registry.register(bw_key)
-            await self._cli.sync(directory, bw_key)
-            record = await self._store.create(session_id, email, self._ring.encrypt(bw_key))
-        except BaseException:
-            await self._abandon(session_id)
-            raise
-        logger.info("login succeeded", extra={"method": request.method})
+        # The master password and client secret are this user's: masked in this session's log
+        # records only (see `core.secret_registry`), never in another user's.
+        self._registry.register_session(session_id, _secrets_of(request), self._pending_ttl)
+        with log_session(session_id):
+            await self._store.reserve(session_id, self._pending_ttl)
+            directory = self._dirs.create(session_id)
+            try:
+                email, bw_key = await self._unlock(request, directory)
+                self._registry.register(bw_key)
+                await self._cli.sync(directory, bw_key)
+                record = await self._store.create(session_id, email, self._ring.encrypt(bw_key))
+                self._registry.register_session(session_id, (), record.lifetime_seconds)
+            except BaseException:
+                await self._abandon(session_id)
+                raise
+            logger.info("login succeeded", extra={"method": request.method})
         return to_auth_session(record)
 
     async def _unlock(self, request: LoginRequest, directory: Path) -> tuple[str, str]:
@@ -130,7 +134,10 @@ class AuthService:
         await self._clean_up(session_id)
 
     async def _clean_up(self, session_id: str) -> None:
-        """Remove a session's cache and CLI directory; failures are left to the cleanup cron."""
+        """Remove a session's cache and CLI directory; failures are left to the cleanup cron.
+        This process forgets the session's values for log redaction; other processes' sets
+        expire with the session's lifetime."""
+        self._registry.drop_session(session_id)
         try:
             await self._cache.purge(session_id)
         except AppError as exc:

@@ -66,6 +66,7 @@ class SessionRecord:
     last_activity: datetime
     expires_at: datetime
     ttl_seconds: int
+    lifetime_seconds: int  # until the absolute maximum: the longest it can still be alive
 
     @classmethod
     def from_fields(cls, session_id: str, fields: dict[str, str]) -> SessionRecord:
@@ -78,6 +79,7 @@ class SessionRecord:
             last_activity=_time(int(fields["last_activity"])),
             expires_at=_time(now + ttl),
             ttl_seconds=max(1, ttl // 1000),
+            lifetime_seconds=max(1, (int(fields["max_expires_at"]) - now) // 1000),
         )
 
 

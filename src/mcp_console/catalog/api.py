@@ -9,12 +9,16 @@ from fastapi import APIRouter, Depends, Query, Response
 from mcp_console.auth.deps import CurrentSession
 from mcp_console.catalog.schemas import CatalogItem, CatalogPage, CatalogQuery, SourceIn, SourceOut
 from mcp_console.catalog.service import CatalogService
+from mcp_console.catalog.sources.github import requesting_user
 from mcp_console.core.deps import ServicesDep
 
 router = APIRouter(prefix="/api/catalog", tags=["catalog"])
 
 
-def get_catalog(services: ServicesDep) -> CatalogService:
+async def get_catalog(services: ServicesDep, session: CurrentSession) -> CatalogService:
+    """The catalog, acting for the session's user: a GitHub refresh this request causes sends
+    that user's token. Async on purpose, so the context variable is set in the request's task."""
+    requesting_user.set(session.user_email)
     return services.catalog
 
 

@@ -21,6 +21,9 @@ from mcp_console.containers.install import as_create_request, preview_install
 from mcp_console.containers.logs import LogQuery, parse_log_query
 from mcp_console.containers.schemas import (
     ActionResult,
+    ConfigEdit,
+    ConfigEdited,
+    ConfigEditQueued,
     ContainerConfigView,
     ContainerCreated,
     ContainerList,
@@ -30,7 +33,7 @@ from mcp_console.containers.schemas import (
 )
 from mcp_console.containers.service import Actor, ContainerService, Origin
 from mcp_console.containers.streaming import close_with_error, pump_until_disconnect, sse_chunk
-from mcp_console.containers.tasks import INSTALL_TASK, install_args
+from mcp_console.containers.tasks import INSTALL_TASK, RESTART_TASK, install_args
 from mcp_console.core.errors import AppError
 from mcp_console.jobs.deps import JobQueueDep
 from mcp_console.jobs.queue import JobQueue
@@ -108,6 +111,34 @@ async def container_config(
     container_id: str, session: CurrentSession, service: ContainerServiceDep
 ) -> ContainerConfigView:
     return await service.get_config(actor_of(session), container_id)
+
+
+@router.patch(
+    "/{container_id}/config",
+    responses={200: {"model": ConfigEdited}, 202: {"model": ConfigEditQueued}},
+    response_model=None,
+)
+async def edit_container_config(
+    container_id: str,
+    body: ConfigEdit,
+    session: CurrentSession,
+    service: ContainerServiceDep,
+    jobs: JobQueueDep,
+    restart: bool = False,
+    run_async: AsyncFlag = False,
+) -> JSONResponse:
+    """Store an edited config (409 CONFIG_CONFLICT when `config_version` is stale). It applies
+    at the next start or restart; `?restart=true` restarts now, `&async=true` as a job."""
+    actor = actor_of(session)
+    edited = await service.edit_config(actor, container_id, body, restart and not run_async)
+    if not (restart and run_async):
+        return JSONResponse(edited.model_dump(mode="json"))
+    args = {"container_id": edited.container_id, "owner": actor.owner}
+    job = await jobs.enqueue(RESTART_TASK, session_id=actor.session_id, args=args)
+    queued = ConfigEditQueued(
+        job_id=job.job_id, config_version=edited.config_version, changed=edited.changed
+    )
+    return JSONResponse(queued.model_dump(mode="json"), status_code=202)
 
 
 @router.post("/{container_id}/start")

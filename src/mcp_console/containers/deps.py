@@ -7,6 +7,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, WebSocket
 
 from mcp_console.auth.deps import AuthSession, websocket_session
+from mcp_console.catalog.api import get_catalog
 from mcp_console.catalog.schemas import CatalogItem
 from mcp_console.containers.docker import DockerAdapter
 from mcp_console.containers.service import Actor, ContainerService
@@ -34,11 +35,6 @@ def get_container_service(services: ServicesDep) -> ContainerService:
     return _service(services)
 
 
-def get_catalog_lookup(services: ServicesDep) -> CatalogLookup:
-    catalog: CatalogLookup = services.catalog
-    return catalog
-
-
 def websocket_service(websocket: WebSocket) -> ContainerService:
     return _service(websocket.app.state.services)
 
@@ -48,4 +44,5 @@ async def websocket_actor(websocket: WebSocket) -> Actor:
 
 
 ContainerServiceDep = Annotated[ContainerService, Depends(get_container_service)]
-CatalogLookupDep = Annotated[CatalogLookup, Depends(get_catalog_lookup)]
+# The catalog's own dependency: it also names the user a GitHub refresh acts for.
+CatalogLookupDep = Annotated[CatalogLookup, Depends(get_catalog)]

@@ -27,6 +27,7 @@ API_VERSION = (
     "1.41"  # dockerd 20.10; newer engines still serve it. Fixed, so nothing connects early.
 )
 MANAGED_LABEL = "mcp-console.managed"
+VERSION_LABEL = "mcp-console.config-version"  # the stored config version Docker runs
 STREAM_NAMES = {0: "stdin", 1: "stdout", 2: "stderr"}
 FRAME_HEADER = struct.Struct(">BxxxI")
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_console.containers.models import ManagedContainer
@@ -38,3 +40,24 @@ class ContainerRepository:
     async def delete(self, row: ManagedContainer) -> None:
         await self.session.delete(row)
         await self.session.flush()
+
+    async def replace_config(
+        self, container_id: str, owner: str, edited_version: int, config: dict[str, Any]
+    ) -> bool:
+        """Store `config` as the next version, only if the stored one is still `edited_version`:
+        one statement, so of two concurrent edits of the same version exactly one wins."""
+        query = (
+            update(ManagedContainer)
+            .where(
+                ManagedContainer.id == container_id,
+                ManagedContainer.owner == owner,
+                ManagedContainer.config_version == edited_version,
+            )
+            .values(
+                config=config,
+                config_version=ManagedContainer.config_version + 1,
+                updated_at=datetime.now(UTC),
+            )
+        )
+        result: CursorResult[Any] = await self.session.execute(query)  # type: ignore[assignment]
+        return result.rowcount == 1

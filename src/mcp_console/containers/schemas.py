@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from mcp_console.jobs.schemas import JobAccepted
+
 # Docker's reference grammar, simplified: [registry[:port]/]path[:tag][@sha256:digest].
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 IMAGE_REFERENCE = re.compile(
@@ -210,6 +212,38 @@ class ContainerConfigView(BaseModel):
     catalog_item: str | None
     config_version: int
     config: ContainerConfig
+
+
+class ConfigChanges(RuntimeOptions):
+    """The editable part of a config; a field left out keeps its stored value. `env`, when
+    given, replaces the whole map. Image, `stdin_open` and `secret_env` are not editable."""
+
+
+class ConfigEdit(BaseModel):
+    """`PATCH /api/containers/{id}/config`: the changes, and the version the client edited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config_version: int = Field(ge=1, description="The config_version the edit was based on.")
+    config: ConfigChanges
+
+
+RestartState = Literal["pending", "applied", "none"]
+
+
+class ConfigEdited(ContainerConfigView):
+    """The stored config after an edit, and whether Docker runs it yet: `pending` (applies at
+    the next start or restart), `applied` (restarted with `?restart=true`) or `none`."""
+
+    restart: RestartState
+    changed: list[str] = Field(description="The changed keys (`env.NAME`, `ports`...).")
+
+
+class ConfigEditQueued(JobAccepted):
+    """`?restart=true&async=true`: the config is stored; the restart runs as this job."""
+
+    config_version: int
+    changed: list[str]
 
 
 class ActionResult(BaseModel):

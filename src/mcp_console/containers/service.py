@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,29 +28,42 @@ from sqlalchemy.exc import IntegrityError
 from mcp_console.audit.service import FAILURE, SUCCESS, AuditService
 from mcp_console.containers.docker import (
     MANAGED_LABEL,
+    VERSION_LABEL,
     ContainerSpec,
     DockerAdapter,
     container_exists,
     container_not_found,
     image_not_available,
 )
+from mcp_console.containers.editing import changed_keys, config_conflict, merged_config
 from mcp_console.containers.locks import ContainerLocks
 from mcp_console.containers.models import ManagedContainer
 from mcp_console.containers.repository import ContainerRepository
 from mcp_console.containers.schemas import (
     ActionResult,
+    ConfigEdit,
+    ConfigEdited,
     ContainerConfig,
     ContainerConfigView,
     ContainerCreated,
     ContainerView,
     CreateContainerRequest,
     ResourceUsage,
+    RestartState,
 )
-from mcp_console.containers.state import ACTIVE_STATES, status_of, usage_of, view_of
+from mcp_console.containers.state import (
+    ACTIVE_STATES,
+    config_view_of,
+    runs_version,
+    status_of,
+    usage_of,
+    view_of,
+)
 from mcp_console.containers.validation import check_config
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
+from mcp_console.core.secret_registry import log_session
 from mcp_console.core.settings import Settings
 from mcp_console.secrets import policy
 from mcp_console.secrets.refs import has_references
@@ -63,7 +76,9 @@ STOP_TIMEOUT_SECONDS = 10
 class EnvResolver(Protocol):
     """Replaces `{{ bw:item:field }}` references with values (the secrets resolver)."""
 
-    async def resolve(self, session_id: str, env: dict[str, str]) -> dict[str, str]: ...
+    async def resolve(
+        self, session_id: str, env: Mapping[str, str], secret_names: Collection[str] = ()
+    ) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -188,8 +203,8 @@ class ContainerService:
 
     async def _resolve(self, row: ManagedContainer, actor: Actor) -> dict[str, str]:
         """The env with references replaced (session cache first); values stay in memory."""
-        env = dict(ContainerConfig.model_validate(row.config).env)
-        return await self._resolver.resolve(actor.session_id, env)
+        config = ContainerConfig.model_validate(row.config)
+        return await self._resolver.resolve(actor.session_id, config.env, config.secret_env)
 
     def _spec(self, row: ManagedContainer, env: dict[str, str]) -> ContainerSpec:
         config = ContainerConfig.model_validate(row.config)
@@ -203,7 +218,7 @@ class ContainerService:
                 "mcp-console.owner": row.owner,
                 "mcp-console.server": row.server_name or "",
                 "mcp-console.source": row.catalog_source or "manual",
-                "mcp-console.config-version": str(row.config_version),
+                VERSION_LABEL: str(row.config_version),
             },
             env=env,
             command=config.command,
@@ -268,12 +283,15 @@ class ContainerService:
             self._locks.hold(container_id),
         ):
             row = await self._owned(actor, container_id)
-            attrs = await self._inspect(row)
-            if row.docker_id and status_of(attrs) in ACTIVE_STATES:
-                await self._docker.stop(row.docker_id, STOP_TIMEOUT_SECONDS)
-            docker_id = await self._ready_to_start(row, actor, attrs)
-            await self._docker.start(docker_id)
+            await self._restart(row, actor)
             return await self._result(row, "restart")
+
+    async def _restart(self, row: ManagedContainer, actor: Actor) -> None:
+        """Stop if active, then start from the stored config (the caller holds the lock)."""
+        attrs = await self._inspect(row)
+        if row.docker_id and status_of(attrs) in ACTIVE_STATES:
+            await self._docker.stop(row.docker_id, STOP_TIMEOUT_SECONDS)
+        await self._docker.start(await self._ready_to_start(row, actor, attrs))
 
     async def delete(self, actor: Actor, container_id: str, force: bool) -> None:
         async with (
@@ -299,9 +317,11 @@ class ContainerService:
     async def _ready_to_start(
         self, row: ManagedContainer, actor: Actor, attrs: dict[str, Any] | None
     ) -> str:
-        """The Docker id to start: the existing container, or a fresh one with re-resolved env."""
+        """The Docker id to start: the existing container when it runs the stored config
+        version and has no references, or a fresh one with re-resolved env."""
         config = ContainerConfig.model_validate(row.config)
-        if attrs is not None and row.docker_id and not has_references(config.env):
+        current = attrs is not None and runs_version(attrs, row.config_version)
+        if current and row.docker_id and not has_references(config.env):
             return row.docker_id
         env = await self._resolve(row, actor)  # first: a failure here keeps the old container
         await self._discard(row.docker_id)
@@ -366,16 +386,7 @@ class ContainerService:
         return usage_of(stats)
 
     async def get_config(self, actor: Actor, container_id: str) -> ContainerConfigView:
-        row = await self._owned(actor, container_id)
-        return ContainerConfigView(
-            container_id=row.id,
-            name=row.name,
-            server_name=row.server_name,
-            catalog_source=row.catalog_source,
-            catalog_item=row.catalog_item,
-            config_version=row.config_version,
-            config=ContainerConfig.model_validate(row.config),
-        )
+        return config_view_of(await self._owned(actor, container_id))
 
     async def docker_id_of(self, actor: Actor, container_id: str) -> str:
         """The current Docker id of an owned container (for the inspector's stdio attach)."""
@@ -396,8 +407,9 @@ class ContainerService:
         """Batches of redacted log events; the last batch is `[{"event": "end"}]`.
 
         The container's references are resolved once (from the session cache) before streaming,
-        which registers their values with this process's redactor even when another process
-        (a worker) created the container.
+        which registers their secret values for this session with this process's redactor even
+        when another process (a worker) created the container; lines are redacted with this
+        session's values, never another session's.
         """
         row = await self._owned(actor, container_id)
         if not row.docker_id:
@@ -405,22 +417,68 @@ class ContainerService:
         await self._resolve(row, actor)  # no references: returns at once, no session lookup
         stream = self._docker.logs(row.docker_id, tail=tail, since=since, follow=follow)
         async for batch in stream:
-            texts = await redactor.texts_off_loop([line.text for line in batch])
+            with log_session(actor.session_id):  # this session's values, no other's
+                texts = await redactor.texts_off_loop([line.text for line in batch])
             yield [
                 {"stream": line.stream, "time": line.timestamp, "line": text}
                 for line, text in zip(batch, texts, strict=True)
             ]
         yield [{"event": "end", "reason": "stream finished"}]
 
+    # -- config edits -----------------------------------------------------------------------
+
+    async def edit_config(
+        self, actor: Actor, container_id: str, edit: ConfigEdit, restart: bool = False
+    ) -> ConfigEdited:
+        """Store the edited config as the next version if `edit.config_version` is still the
+        stored one (409 CONFIG_CONFLICT otherwise); checked by the secrets policy first. Docker
+        runs it from the next start or restart, or at once with `restart`."""
+        async with (
+            self._audited(actor, "container.config.update", container_id) as note,
+            self._locks.hold(container_id),
+        ):
+            row = await self._owned(actor, container_id)
+            if row.config_version != edit.config_version:
+                raise config_conflict(row.config_version)
+            new = merged_config(row.config, edit.config)
+            check_config(new, self._settings.allowed_mount_root_list)
+            changed = changed_keys(ContainerConfig.model_validate(row.config), new)
+            note.detail = "changed: " + (", ".join(changed) or "nothing")
+            if changed:
+                await self._replace_config(row, edit.config_version, new)
+            state = await self._apply_edit(row, actor, restart)
+        return ConfigEdited(**config_view_of(row).model_dump(), restart=state, changed=changed)
+
+    async def _replace_config(
+        self, row: ManagedContainer, edited_version: int, config: ContainerConfig
+    ) -> None:
+        stored = config.model_dump(mode="json")
+        async with self._database.sessions.begin() as session:
+            replaced = await ContainerRepository(session).replace_config(
+                row.id, row.owner, edited_version, stored
+            )
+        if not replaced:  # another edit won in between (the lock had expired)
+            raise config_conflict(None)
+        row.config, row.config_version = stored, edited_version + 1
+
+    async def _apply_edit(self, row: ManagedContainer, actor: Actor, restart: bool) -> RestartState:
+        if restart:
+            await self._restart(row, actor)
+            return "applied"
+        attrs = await self._inspect(row)
+        return "none" if attrs and runs_version(attrs, row.config_version) else "pending"
+
     # -- audit ------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def _audited(
         self, actor: Actor, action: str, target: str, detail: str | None = None
-    ) -> AsyncIterator[None]:
-        """One audit entry per action: success, or failure with the error code (never a text)."""
+    ) -> AsyncIterator[AuditNote]:
+        """One audit entry per action: success (with the note's detail: names and codes, never
+        values), or failure with the error code (never a text)."""
+        note = AuditNote(detail)
         try:
-            yield
+            yield note
         except AppError as exc:
             await asyncio.shield(self._audit.record(actor.owner, action, target, FAILURE, exc.code))
             raise
@@ -429,7 +487,14 @@ class ContainerService:
                 self._audit.record(actor.owner, action, target, FAILURE, "INTERNAL_ERROR")
             )
             raise
-        await self._audit.record(actor.owner, action, target, SUCCESS, detail)
+        await self._audit.record(actor.owner, action, target, SUCCESS, note.detail)
+
+
+@dataclass
+class AuditNote:
+    """The success detail of an audit entry, which the action may fill in as it learns it."""
+
+    detail: str | None = None
 
 
 async def _none() -> None:

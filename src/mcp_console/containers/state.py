@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from mcp_console.containers.docker import VERSION_LABEL
 from mcp_console.containers.models import ManagedContainer
-from mcp_console.containers.schemas import ContainerView, PortView, ResourceUsage
+from mcp_console.containers.schemas import (
+    ContainerConfig,
+    ContainerConfigView,
+    ContainerView,
+    PortView,
+    ResourceUsage,
+)
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 MISSING = "missing"
@@ -90,4 +97,22 @@ def view_of(
         usage=usage,
         catalog_source=row.catalog_source,
         config_version=row.config_version,
+    )
+
+
+def runs_version(attrs: dict[str, Any], version: int) -> bool:
+    """Whether the Docker container was created from this stored config version."""
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    return bool(labels.get(VERSION_LABEL) == str(version))
+
+
+def config_view_of(row: ManagedContainer) -> ContainerConfigView:
+    return ContainerConfigView(
+        container_id=row.id,
+        name=row.name,
+        server_name=row.server_name,
+        catalog_source=row.catalog_source,
+        catalog_item=row.catalog_item,
+        config_version=row.config_version,
+        config=ContainerConfig.model_validate(row.config),
     )

@@ -1,4 +1,4 @@
-"""`containers.install`: the asynchronous create/install job run by the worker.
+"""`containers.install` and `containers.restart`: the container jobs run by the worker.
 
 Its arguments are the explicit config (with `{{ bw:... }}` references, never values), the owner
 and the origin; the session comes from the job record. It pulls the image when missing (progress
@@ -16,6 +16,7 @@ from mcp_console.containers.wiring import build_container_service, docker_adapte
 from mcp_console.jobs.progress import report_progress
 
 INSTALL_TASK = "containers.install"
+RESTART_TASK = "containers.restart"
 
 
 def install_args(actor: Actor, request: CreateContainerRequest, origin: Origin) -> dict[str, Any]:
@@ -55,3 +56,15 @@ async def install(
             pull=True,
         )
     return created.model_dump()
+
+
+async def restart(ctx: dict[str, Any], *, container_id: str, owner: str) -> dict[str, Any]:
+    """Restart from the stored config (after an edit with `?restart=true&async=true`): the
+    arguments are ids, the result the action's ids, name and status."""
+    actor = Actor(owner=owner, session_id=str(ctx["session_id"]))
+    async with docker_adapter(ctx["settings"]) as docker:
+        service = build_container_service(
+            ctx["settings"], ctx["keys"], ctx["redis"], ctx["database"], docker
+        )
+        result = await service.restart(actor, container_id)
+    return result.model_dump(mode="json")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from mcp_console.core.settings import Settings
 KEYGEN_HINT = "generate one with `mcp-console keygen`"
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}=")
 _SELF_TEST_PLAINTEXT = b"mcp-console key self-test"
+_KEY_ID_CONTEXT = b"mcp-console key id:"
 
 
 class KeyConfigError(Exception):
@@ -64,11 +66,17 @@ def parse_key_list(variable: str, value: str | None) -> list[bytes]:
     return keys
 
 
+def key_id(key: bytes) -> str:
+    """A short, stable fingerprint naming a key at rest (one-way: it reveals nothing of the key)."""
+    return hashlib.sha256(_KEY_ID_CONTEXT + key).hexdigest()[:12]
+
+
 class KeyRing:
     """The keys of one purpose; encrypts with the first key, decrypts with any."""
 
     def __init__(self, variable: str, keys: list[bytes], registry: SecretRegistry) -> None:
         self.variable = variable
+        self.key_id = key_id(keys[0])  # the key every new or rotated value is encrypted with
         self._fernet = MultiFernet([Fernet(key) for key in keys])
         self._registry = registry
         self._self_test()
@@ -81,13 +89,16 @@ class KeyRing:
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
-    def decrypt(self, token: str) -> str:
-        """Decrypt and register the value with the log redactor, since it is now in memory."""
+    def decrypt(self, token: str, *, key_material: bool = True) -> str:
+        """Decrypt; key material (keys, tokens) is registered with the process-wide log redactor
+        since it is now in memory. A vault value (`key_material=False`) is not: its caller
+        registers it for the one session it belongs to (see `core.secret_registry`)."""
         try:
             value = self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
             raise DecryptionError(f"value cannot be decrypted with {self.variable}") from None
-        self._registry.register(value)
+        if key_material:
+            self._registry.register(value)
         return value
 
     def rotate(self, token: str) -> str:

@@ -18,6 +18,9 @@ from mcp_console.core.db import Database
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
+from mcp_console.core.ssrf import SsrfGuard, SsrfPolicy
+from mcp_console.github.service import GitHubTokenService
+from mcp_console.github.setup import build_github_token_service
 from mcp_console.health.service import HealthMonitor
 from mcp_console.inspector.wiring import InspectorParts, build_inspector_parts
 from mcp_console.jobs.queue import JobQueue
@@ -38,6 +41,7 @@ class AppServices:
     catalog: CatalogService
     inspector: InspectorParts
     auth: AuthService
+    github_tokens: GitHubTokenService
 
 
 @asynccontextmanager
@@ -49,7 +53,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     health = HealthMonitor(redis, database, settings.health_check_interval_seconds)
     jobs = build_job_queue(settings, redis)
     docker = DockerAdapter(settings.docker_host)
-    catalog = build_catalog_service(settings, redis, database)
+    guard = SsrfGuard(SsrfPolicy.from_settings(settings))
+    github_tokens = build_github_token_service(settings, database, keys, guard)
+    catalog = build_catalog_service(
+        settings, redis, database, guard, github_token=github_tokens.requesting_users_token
+    )
     inspector = build_inspector_parts(settings, docker)
     app.state.services = AppServices(
         settings,
@@ -62,6 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         catalog=catalog,
         inspector=inspector,
         auth=build_auth_service(settings, keys, redis),
+        github_tokens=github_tokens,
     )
     await health.start()
     logger.info("api ready", extra={"environment": settings.environment})
@@ -73,5 +82,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await inspector.close()
         await docker.close()
         await catalog.aclose()
+        await github_tokens.aclose()
         await redis.close()
         await database.close()

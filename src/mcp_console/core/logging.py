@@ -12,15 +12,15 @@ import json
 import logging
 import re
 import sys
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from mcp_console.core.secret_patterns import SECRET_PATTERNS
+from mcp_console.core.secret_registry import MASK as MASK
+from mcp_console.core.secret_registry import SecretRegistry as SecretRegistry
+from mcp_console.core.secret_registry import secret_registry as secret_registry
 
-MASK = "***"
-MIN_SECRET_LENGTH = 4
 CHUNK_CHARS = 64 * 1024
 MAX_CHUNK_CHARS = 1024 * 1024
 INLINE_CHARS = 16 * 1024
@@ -64,42 +64,6 @@ TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(p.regex for p in SECRET_PATT
 def is_sensitive_key(key: str) -> bool:
     lowered = key.lower().replace("-", "_")
     return any(word.replace("-", "_") in lowered for word in SENSITIVE_KEY_WORDS)
-
-
-class SecretRegistry:
-    """Exact values the process has decrypted or resolved; every log line is scrubbed of them."""
-
-    def __init__(self) -> None:
-        self._values: set[str] = set()
-        self._lock = threading.Lock()
-        self._pattern: re.Pattern[str] | None = None
-
-    def register(self, value: str) -> None:
-        if len(value) < MIN_SECRET_LENGTH:
-            return
-        with self._lock:
-            if value not in self._values:
-                self._values.add(value)
-                self._pattern = None
-
-    def register_many(self, values: Iterable[str]) -> None:
-        for value in values:
-            self.register(value)
-
-    def scrub(self, text: str) -> str:
-        pattern = self._compiled()
-        return pattern.sub(MASK, text) if pattern else text
-
-    def _compiled(self) -> re.Pattern[str] | None:
-        with self._lock:
-            if self._pattern is None and self._values:
-                ordered = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(value) for value in ordered))
-            return self._pattern
-
-
-# The process-wide registry: resolvers and key rings register into it, the formatter reads it.
-secret_registry = SecretRegistry()
 
 
 def text_chunks(text: str) -> Iterator[str]:

@@ -446,7 +446,10 @@ class SafeFetcher:
         accept_types: Sequence[str] = (),
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> FetchResult:
-        """Fetch `url`; non-2xx answers are returned (callers map them), never raised."""
+        """Fetch `url`; non-2xx answers are returned (callers map them), never raised.
+
+        Credentials (`Authorization`, `Cookie`) follow a redirect only within the same origin, so
+        a token sent to one host is never handed to another that the first redirects to."""
         target = self.guard.policy.check_url(url)
         for _hop in range(MAX_REDIRECTS + 1):
             result = await self._get_once(target.url, headers, max_bytes)
@@ -454,7 +457,14 @@ class SafeFetcher:
             if result.status not in (301, 302, 303, 307, 308) or not location:
                 _check_content_type(result, accept_types)
                 return result
-            target = self.guard.policy.check_url(target.url.join(location))
+            following = self.guard.policy.check_url(target.url.join(location))
+            if (following.url.scheme, following.host, following.port) != (
+                target.url.scheme,
+                target.host,
+                target.port,
+            ):
+                headers = _without_credentials(headers)
+            target = following
         raise SsrfBlockedError("too_many_redirects")
 
     async def _get_once(
@@ -473,6 +483,12 @@ class SafeFetcher:
                     raise ResponseRejectedError("response_too_large")
                 chunks.append(chunk)
         return FetchResult(str(url), response.status_code, response.headers, b"".join(chunks))
+
+
+def _without_credentials(headers: dict[str, str] | None) -> dict[str, str] | None:
+    if headers is None:
+        return None
+    return {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
 
 
 def _check_content_type(result: FetchResult, accept_types: Sequence[str]) -> None:

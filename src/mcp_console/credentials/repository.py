@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,17 +28,22 @@ class CredentialRepository:
         return result.scalar_one_or_none()
 
     async def upsert(
-        self, owner: str, kind: str, name: str, key_purpose: str, ciphertext: str
+        self,
+        owner: str,
+        kind: str,
+        name: str,
+        key_purpose: str,
+        ciphertext: str,
+        *,
+        key_id: str,
+        details: dict[str, Any] | None = None,
     ) -> StoredCredential:
         row = await self.get(owner, kind, name)
         if row is None:
-            row = StoredCredential(
-                owner=owner, kind=kind, name=name, key_purpose=key_purpose, ciphertext=ciphertext
-            )
+            row = StoredCredential(owner=owner, kind=kind, name=name)
             self.session.add(row)
-        else:
-            row.key_purpose = key_purpose
-            row.ciphertext = ciphertext
+        row.key_purpose, row.key_id, row.ciphertext = key_purpose, key_id, ciphertext
+        row.details = details
         await self.session.flush()
         return row
 

@@ -16,6 +16,7 @@ from arq.worker import Retry
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
+from mcp_console.core.secret_registry import log_session
 from mcp_console.jobs.schemas import FINAL_STATES
 from mcp_console.jobs.store import JobStore, utc_now
 
@@ -50,8 +51,10 @@ def tracked(spec: TaskSpec, timeout: float, max_tries: int) -> Callable[..., Awa
             attempt=attempt,
             worker=ctx.get("worker_name"),
         )
-        task_ctx = {**ctx, "session_id": record.get("session_id")}
-        status, fields = await _execute(spec, task_ctx, kwargs, timeout, attempt, max_tries)
+        session_id = record.get("session_id")
+        task_ctx = {**ctx, "session_id": session_id}
+        with log_session(str(session_id) if session_id else None):  # its values, no other's
+            status, fields = await _execute(spec, task_ctx, kwargs, timeout, attempt, max_tries)
         await store.finish(job_id, status, **fields)
         return {"status": status}
 

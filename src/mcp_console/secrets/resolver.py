@@ -3,38 +3,29 @@
 Cost model: a `bw` call takes seconds, so one call per batch, whatever the number of references:
 cache hits first (no call at all), then every missing item in a single `bw list items` (or
 `bw get item` when only one item is missing). Only the requested fields leave the adapter.
+
+Log redaction: only values from secret slots (and values that declared secrets use) are
+registered, and only for the session that resolved them (`core.secret_registry`), so one user's
+values never change another user's logs or answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from mcp_console.auth.bitwarden import BitwardenCli
 from mcp_console.auth.datadirs import LoginDirectories
 from mcp_console.auth.errors import session_invalid
 from mcp_console.auth.setup import build_cli, build_session_store
 from mcp_console.auth.store import SessionRecord, SessionStore
-from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyManager, KeyRing
 from mcp_console.core.logging import SecretRegistry, secret_registry
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
 from mcp_console.secrets.cache import SecretCache
-from mcp_console.secrets.fields import extract_field
+from mcp_console.secrets.errors import first_problem
+from mcp_console.secrets.fields import Problem, Resolved, extract_field
 from mcp_console.secrets.refs import ParsedEnv, SecretRef, parse_env
-
-
-def not_found(parsed: ParsedEnv, refs: list[SecretRef]) -> AppError:
-    names = [str(ref) for ref in refs]
-    keys = sorted({key for ref in refs for key in parsed.keys_using(ref)})
-    return AppError(
-        "SECRET_NOT_FOUND",
-        f"No such Bitwarden item or field: {', '.join(names)} (used by {', '.join(keys)}).",
-        status=422,
-        hint="Check the item id (`bw list items`) and the field name; sync runs at login, so "
-        "log in again if the item was created since.",
-        details={"references": names, "keys": keys},
-    )
 
 
 class SecretResolver:
@@ -56,8 +47,14 @@ class SecretResolver:
         self._dirs = dirs
         self._registry = registry
 
-    async def resolve(self, session_id: str, env: Mapping[str, str]) -> dict[str, str]:
-        """Plain values as-is, references replaced; 422 for malformed or unknown references."""
+    async def resolve(
+        self, session_id: str, env: Mapping[str, str], secret_names: Collection[str] = ()
+    ) -> dict[str, str]:
+        """Plain values as-is, references replaced; 422 for malformed or unusable references.
+
+        `secret_names` are env names the catalog declared secret: whatever field their
+        references read is registered for log redaction, like a secret slot's value.
+        """
         parsed = parse_env(env)
         refs = parsed.refs()
         if not refs:
@@ -66,33 +63,50 @@ class SecretResolver:
         if record is None:
             raise session_invalid()
         values = await self._cache.get_many(session_id, refs)
+        problems: dict[SecretRef, Problem] = {}
         missing = [ref for ref in refs if ref not in values]
         if missing:
-            fetched, unknown = await self._fetch(record, missing)
+            fetched, problems = await self._fetch(record, missing)
             await self._cache.put_many(session_id, fetched, record.ttl_seconds)
-            if unknown:
-                raise not_found(parsed, unknown)
             values.update(fetched)
-        return parsed.substitute(values)
+        self._register(record, parsed, values, secret_names)
+        if (error := first_problem(parsed, problems)) is not None:
+            raise error
+        return parsed.substitute({ref: found.value for ref, found in values.items()})
 
     async def _fetch(
         self, record: SessionRecord, refs: list[SecretRef]
-    ) -> tuple[dict[SecretRef, str], list[SecretRef]]:
+    ) -> tuple[dict[SecretRef, Resolved], dict[SecretRef, Problem]]:
         """One `bw` call for all missing references; keeps only the requested fields."""
         bw_key = self._ring.decrypt(record.bw_key)
-        items = await self._cli.items(
+        vault = await self._cli.items(
             self._dirs.path(record.session_id), bw_key, {ref.item_id for ref in refs}
         )
-        fetched: dict[SecretRef, str] = {}
-        unknown: list[SecretRef] = []
+        fetched: dict[SecretRef, Resolved] = {}
+        problems: dict[SecretRef, Problem] = {}
         for ref in refs:
-            value = extract_field(items.get(ref.item_id), ref.field)
-            if value is None:
-                unknown.append(ref)
+            found = (
+                Problem.ITEM_RESTRICTED
+                if ref.item_id in vault.restricted
+                else extract_field(vault.items.get(ref.item_id), ref.field)
+            )
+            if isinstance(found, Problem):
+                problems[ref] = found
             else:
-                self._registry.register(value)
-                fetched[ref] = value
-        return fetched, unknown
+                fetched[ref] = found
+        return fetched, problems
+
+    def _register(
+        self,
+        record: SessionRecord,
+        parsed: ParsedEnv,
+        values: Mapping[SecretRef, Resolved],
+        secret_names: Collection[str],
+    ) -> None:
+        """Secret slots' values, and any value a declared secret uses, for this session only."""
+        declared = {span.ref for name in secret_names for span in parsed.spans.get(name, ())}
+        secret = [v.value for ref, v in values.items() if v.secret or ref in declared]
+        self._registry.register_session(record.session_id, secret, record.lifetime_seconds)
 
 
 def build_secret_resolver(

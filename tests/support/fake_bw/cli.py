@@ -1,7 +1,10 @@
 """A fake `bw` (Bitwarden CLI) for tests: the subset the console uses, over JSON vault files.
 
 Accounts live in `$BITWARDENCLI_FAKE_VAULTS/<email>.json` ({email, master_password, client_id,
-client_secret, two_step_code?, items}). Each login's state lives in `BITWARDENCLI_APPDATA_DIR`
+client_secret, two_step_code?, restricted_types?, items}). Like the real CLI, `list items` leaves
+out items in the trash (`deletedDate`), archived items (`archivedDate`) and items of a type the
+organization's policy restricts (`restricted_types`), while `get item` returns the first two and
+refuses the third. Each login's state lives in `BITWARDENCLI_APPDATA_DIR`
 like the real CLI's. Every invocation is appended to `$BITWARDENCLI_FAKE_VAULTS/invocations.jsonl`
 (arguments with the two-step code masked; never a password, key or secret value).
 `BITWARDENCLI_FAKE_DELAY` (seconds) makes every call that slow, to exercise timeouts;
@@ -118,6 +121,7 @@ def new_session_key(state: dict[str, Any]) -> str:
 
 def sync_local_copy(state: dict[str, Any], account: dict[str, Any]) -> None:
     state["items"] = account["items"]
+    state["restricted_types"] = account.get("restricted_types", [])
     state["last_sync"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
@@ -223,19 +227,35 @@ def sync() -> None:
     print("Syncing complete.")
 
 
+def restricted(state: dict[str, Any], item: dict[str, Any]) -> bool:
+    return item.get("type") in state.get("restricted_types", [])
+
+
 def get(positional: list[str]) -> None:
     if positional[:1] != ["item"] or len(positional) != 2:
         fail("fake bw: only `get item <id>` is implemented")
-    items = {i["id"]: i for i in unlocked_state().get("items", [])}
-    if positional[1] not in items:
+    state = unlocked_state()
+    items = {i["id"]: i for i in state.get("items", [])}
+    item = items.get(positional[1])
+    if item is None:
         fail("Not found.")
-    print(json.dumps(items[positional[1]]))
+    if restricted(state, item):
+        fail("Access to this item type is restricted by organizational policy.")
+    print(json.dumps(item))
 
 
 def list_items(positional: list[str]) -> None:
     if positional != ["items"]:
         fail("fake bw: only `list items` is implemented")
-    print(json.dumps(unlocked_state().get("items", [])))
+    state = unlocked_state()
+    listed = [
+        item
+        for item in state.get("items", [])
+        if not item.get("deletedDate")
+        and not item.get("archivedDate")
+        and not restricted(state, item)
+    ]
+    print(json.dumps(listed))
 
 
 def lock() -> None:

@@ -12,6 +12,7 @@ import io
 import json
 import tarfile
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from mcp_console.catalog.schemas import CatalogItem
 from mcp_console.catalog.sources.docker import entry_to_item
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.ssrf import FetchResult, SafeFetcher
+from mcp_console.github.client import API_HEADERS
 
 ARCHIVE_MAX_BYTES = 100 * 1024 * 1024
 FILE_MAX_BYTES = 2 * 1024 * 1024
@@ -31,6 +33,9 @@ CONCURRENCY = 8
 ATTEMPTS = 3
 RETRY_DELAY = 0.2
 TokenProvider = Callable[[], Awaitable[str | None]]
+# The e-mail of the user whose request is being served (set by the catalog's API dependency, and
+# copied into the refresh task that request starts): the token provider sends that user's token.
+requesting_user: ContextVar[str | None] = ContextVar("catalog_requesting_user", default=None)
 ServerFiles = dict[str, dict[str, bytes]]
 
 
@@ -118,7 +123,7 @@ class GitHubRegistrySource:
         )
 
     async def _headers(self) -> dict[str, str]:
-        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        headers = dict(API_HEADERS)
         token = await self._token_provider() if self._token_provider else None
         if token:
             secret_registry.register(token)

@@ -21,8 +21,8 @@ def page_routers() -> list[APIRouter]:
     return [
         home.router,
         auth.router,
+        container.router,  # before containers: `/containers/{id}/config` is not an action
         containers.router,
-        container.router,
         install.router,  # before catalog: `/catalog/items/{id}/install` is not an item id
         catalog.router,
         jobs.router,

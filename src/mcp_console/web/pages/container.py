@@ -1,5 +1,6 @@
 """The container page: a header that refreshes itself (status, actions) and tabs for the stored
-config, the live logs and the MCP inspector (server info, tools, resources, prompts).
+config (with its Edit form), the live logs and the MCP inspector (server info, tools, resources,
+prompts).
 
 Inspector requests the user makes (call a tool, get a prompt, read a resource) re-render the page
 with the outcome in place; htmx swaps only the card that asked, a plain form shows the whole page.
@@ -17,7 +18,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
+from mcp_console.web import config_form
 from mcp_console.web.api_client import ApiClient, ApiError
+from mcp_console.web.config_form import EditForm
 from mcp_console.web.container_views import ContainerRow, container_row, env_entries, port_text
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.inspector_views import (
@@ -27,6 +30,7 @@ from mcp_console.web.inspector_views import (
     tool_blocks,
 )
 from mcp_console.web.log_proxy import error_event, open_logs, plain_lines, relay
+from mcp_console.web.references import REFERENCE_PATTERN
 from mcp_console.web.render import is_htmx, render
 from mcp_console.web.schema_forms import FormField, prompt_fields, read_form, schema_fields
 
@@ -65,11 +69,13 @@ class Header:
 
 @dataclass(frozen=True)
 class Submit:
-    """An inspector request the user just made on this page, whose outcome is shown in place."""
+    """A request the user just made on this page, whose outcome is shown in place: an inspector
+    request, or the config form (`name` is `edit`, or after saving the restart state)."""
 
-    kind: Literal["tool", "prompt", "resource"]
+    kind: Literal["tool", "prompt", "resource", "config"]
     name: str
     form: Mapping[str, Any] = field(default_factory=dict)
+    edit: EditForm | None = None
 
 
 async def _header(api: ApiClient, session: str, container_id: str) -> Header | None:
@@ -116,6 +122,22 @@ async def _config_panel(
         "env": env_entries(settings.get("env") or {}),
         "ports": [port_text(port) for port in settings.get("ports") or []],
         "config_view": header.config,
+        **_config_edit(header, submit),
+    }
+
+
+def _config_edit(header: Header, submit: Submit | None) -> dict[str, Any]:
+    """The Edit form (as stored, or as posted with its errors), or the notice after a save."""
+    if submit is None or submit.kind != "config":
+        return {}
+    if submit.name != "edit":
+        return {"saved": submit.name}
+    edit = submit.edit or config_form.from_config(header.config)
+    return {
+        "edit": edit,
+        "edit_url": f"/containers/{_quoted(header.row.container_id)}/config",
+        "reference_pattern": REFERENCE_PATTERN,
+        "status_code": edit.status,
     }
 
 
@@ -279,6 +301,7 @@ async def _page(
     if isinstance(header, HTMLResponse):
         return header
     panel = await PANELS[tab](api, session, container_id, header, submit)
+    status = header_error.status if header_error else panel.pop("status_code", 200)
     context = {
         "page_title": header.row.name,
         "nav": "containers",
@@ -291,7 +314,7 @@ async def _page(
         "base": f"/containers/{_quoted(container_id)}",
         **panel,
     }
-    return render(request, "container.html", context, header_error.status if header_error else 200)
+    return render(request, "container.html", context, status)
 
 
 async def _header_part(
@@ -338,8 +361,47 @@ async def container_page(
     api: Api,
     session: Session,
     tab: str = DEFAULT_TAB,
+    edit: bool = False,
+    saved: Literal["pending", "applied", "none"] | None = None,
 ) -> HTMLResponse:
-    return await _page(request, api, session, container_id, _tab(tab))
+    """`?tab=config&edit=true` opens the Edit form; `saved=` is where a plain save lands."""
+    mode = "edit" if edit else saved
+    submit = Submit("config", mode) if mode and _tab(tab) == "config" else None
+    return await _page(request, api, session, container_id, _tab(tab), submit)
+
+
+@router.post("/containers/{container_id}/config", response_class=HTMLResponse)
+async def save_config(request: Request, container_id: str, api: Api, session: Session) -> Response:
+    """The Edit form: a row button (add/remove) shows it again, Save sends the PATCH. Saved:
+    htmx gets the config tab, a plain post a redirect to it; refused: the form with errors."""
+    form = await request.form()
+    path = f"/api/containers/{_quoted(container_id)}/config"
+    stored: dict[str, Any] = await api.request("GET", path, session_id=session)
+    edit = config_form.read_form(form, set(stored["config"].get("secret_env") or []))
+    submit = Submit("config", "edit", edit=edit)
+    if not config_form.apply_row_action(edit, str(form.get("action", "save"))):
+        saved = await _save(api, session, path, edit)
+        if saved and not is_htmx(request):
+            return RedirectResponse(f"{page_url(container_id)}&saved={saved}", status_code=303)
+        if saved:
+            submit = Submit("config", saved)
+    return await _page(request, api, session, container_id, "config", submit)
+
+
+async def _save(api: ApiClient, session: str, path: str, edit: EditForm) -> str | None:
+    """The restart state once saved; None when this form or the API refused it."""
+    config_form.check(edit)
+    if edit.errors:
+        return None
+    params = {"restart": "true"} if edit.restart_now else None
+    try:
+        edited = await api.request(
+            "PATCH", path, session_id=session, json=config_form.payload(edit), params=params
+        )
+    except ApiError as exc:
+        config_form.apply_error(edit, exc)
+        return None
+    return str(edited["restart"])
 
 
 @router.get("/containers/{container_id}/resources/read", response_class=HTMLResponse)

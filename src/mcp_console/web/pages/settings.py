@@ -1,5 +1,6 @@
-"""Settings: the catalog sources (built-in ones read-only, custom ones added, edited and deleted)
-and the shared catalog cache. Custom sources are global: every user of the console sees them."""
+"""Settings: the catalog sources (built-in ones read-only, custom ones added, edited and deleted),
+the shared catalog cache, and the user's own GitHub token. Custom sources are global: every user
+of the console sees them; the token is the signed-in user's alone and is never rendered back."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ DONE = {
     "added": "The catalog source was added. Its servers appear in the catalog.",
     "updated": "The catalog source was saved; its cached catalog is fetched again.",
     "deleted": "The catalog source was deleted.",
+}
+TOKEN_DONE = {
+    "token-saved": "GitHub accepted the token; it is stored encrypted.",
+    "token-removed": "The GitHub token was removed.",
 }
 
 FormText = Annotated[str, Form()]
@@ -56,12 +61,26 @@ class SourceForm:
 
 
 @dataclass
+class TokenForm:
+    """The GitHub token form: a notice or the API's objection with its hint; never the token."""
+
+    notice: str | None = None
+    error: str | None = None
+    hint: str | None = None
+
+    def reject(self, error: ApiError) -> None:
+        self.error = error.fields.get("token", error.message)
+        self.hint = error.hint
+
+
+@dataclass
 class SettingsView:
     """The state of one rendering: notices, an error, and the forms holding typed input."""
 
     notice: str | None = None
     error: ApiError | None = None
     cleared: int | None = None
+    token: TokenForm = field(default_factory=TokenForm)
     add_form: SourceForm = field(default_factory=SourceForm)
     edit_id: str | None = None
     edit_form: SourceForm | None = None
@@ -89,21 +108,32 @@ async def _settings_page(
     sources: list[dict[str, Any]] = await api.request(
         "GET", "/api/catalog/sources", session_id=session
     )
+    github: dict[str, Any] = await api.request(
+        "GET", "/api/github-token/status", session_id=session
+    )
     context = {
         "page_title": "Settings",
         "nav": "settings",
         "builtin": [source for source in sources if source.get("builtin")],
         "custom": [(s, _edit_form(s, view)) for s in sources if not s.get("builtin")],
         "view": view,
+        "github": github,
         "error": view.error,
     }
     return render(request, "settings.html", context, status)
 
 
+def _view(done: str, cleared: int | None = None) -> SettingsView:
+    """The notice named by `done` goes to the section whose action it reports."""
+    return SettingsView(
+        notice=DONE.get(done), cleared=cleared, token=TokenForm(notice=TOKEN_DONE.get(done))
+    )
+
+
 async def _done(request: Request, api: ApiClient, session: str, done: str) -> Response:
     """htmx gets the re-rendered page at once; a plain form post is redirected (PRG)."""
     if is_htmx(request):
-        return await _settings_page(request, api, session, SettingsView(notice=DONE[done]))
+        return await _settings_page(request, api, session, _view(done))
     return RedirectResponse(f"/settings?done={done}", status_code=303)
 
 
@@ -112,8 +142,7 @@ async def settings_page(
     request: Request, api: Api, session: Session, done: str = "", cleared: str = ""
 ) -> HTMLResponse:
     count = int(cleared) if cleared.isdigit() else None
-    view = SettingsView(notice=DONE.get(done), cleared=count)
-    return await _settings_page(request, api, session, view)
+    return await _settings_page(request, api, session, _view(done, count))
 
 
 @router.post("/settings/sources")
@@ -172,3 +201,25 @@ async def refresh_cache(request: Request, api: Api, session: Session) -> Respons
     if is_htmx(request):
         return await _settings_page(request, api, session, SettingsView(cleared=cleared))
     return RedirectResponse(f"/settings?cleared={cleared}", status_code=303)
+
+
+@router.post("/settings/github-token")
+async def set_github_token(
+    request: Request, api: Api, session: Session, token: FormText = ""
+) -> Response:
+    """GitHub's verdict goes beside the field: refused (422), or not reachable now (502/503)."""
+    try:
+        await api.request("PUT", "/api/github-token", session_id=session, json={"token": token})
+    except ApiError as error:
+        if error.code != "VALIDATION_ERROR" and not error.code.startswith("GITHUB_"):
+            raise
+        view = SettingsView(token=TokenForm())
+        view.token.reject(error)
+        return await _settings_page(request, api, session, view, error.status)
+    return await _done(request, api, session, "token-saved")
+
+
+@router.post("/settings/github-token/delete")
+async def delete_github_token(request: Request, api: Api, session: Session) -> Response:
+    await api.request("DELETE", "/api/github-token", session_id=session)
+    return await _done(request, api, session, "token-removed")

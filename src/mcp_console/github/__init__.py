@@ -1,0 +1,1 @@
+"""The user's GitHub token: checked against GitHub, stored encrypted, used by the catalog."""

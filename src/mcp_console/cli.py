@@ -199,7 +199,8 @@ def cmd_audit_secrets(_args: argparse.Namespace) -> int:
     from mcp_console.scan.runner import run_audit
 
     settings = load_settings()
-    _configure(settings)
+    # Warnings only: its output is the findings, not the drivers' debug lines.
+    configure_logging("WARNING", json_output=settings.is_production)
     return run_audit(settings)
 
 

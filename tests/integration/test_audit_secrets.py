@@ -106,6 +106,8 @@ async def _seed_redis(client: Redis, *, dirty: bool) -> str:
         pipe.sadd("scan:set", "member", *([GOOGLE] if dirty else []))
         pipe.zadd("scan:zset", {"member": 1.0, **({SK: 2.0} if dirty else {})})
         pipe.set("scan:big", big)  # longer than one window: the PEM header spans the seam
+        # A public catalog's placeholder (AWS's documented example key) is not a finding.
+        pipe.hset("cache:catalog:docker", mapping={"items": "example: AKIAIOSFODNN7EXAMPLE"})
         if dirty:
             pipe.set(f"leak:{GITHUB}", "1")
             pipe.hset("session:auth:s2", mapping={"email": FERNET_STRAY})
@@ -146,8 +148,8 @@ async def test_findings_name_place_and_rule_never_the_value(
 
 
 async def test_clean_stores_exit_0(sqlite_url: str, redis_client: Redis) -> None:
-    """Ordinary values and Fernet tokens in their own places (credential ciphertext, the session
-    record's `bw_key`, the secret cache) are not findings."""
+    """Ordinary values, Fernet tokens in their own places (credential ciphertext, the session
+    record's `bw_key`, the secret cache) and public catalog copies are not findings."""
     await _seed_database(sqlite_url, dirty=False)
     await _seed_redis(redis_client, dirty=False)
 
@@ -156,7 +158,9 @@ async def test_clean_stores_exit_0(sqlite_url: str, redis_client: Redis) -> None
     assert result.returncode == 0, result.stdout + result.stderr
     [summary] = result.stdout.splitlines()
     assert summary.startswith("audit-secrets: clean; scanned ")
-    assert summary.endswith("; 9 Redis key(s), 12 value(s)")
+    assert summary.endswith(
+        "; 10 Redis key(s), 12 value(s); 1 key(s) of public catalog data, values not searched"
+    )
 
 
 def test_unreachable_stores_exit_2_with_a_clear_message(sqlite_url: str, tmp_path: Path) -> None:

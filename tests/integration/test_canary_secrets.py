@@ -67,6 +67,10 @@ class Vault:
     plain_token: str = field(default_factory=lambda: "ghp_" + random_text(36))
     plain_answer: str = field(default_factory=lambda: "Canary-Plain-" + random_text(20))
     url_password: str = field(default_factory=lambda: "Canary-UrlPw-" + random_text(16))
+    # GitHub tokens: one the stand-in knows (not token-shaped, so no redactor masks it), and a
+    # token-shaped one it refuses.
+    github_token: str = field(default_factory=lambda: "Canary-GhTok-" + random_text(24))
+    wrong_github_token: str = field(default_factory=lambda: "ghp_" + random_text(36))
 
     def ref(self, name: str) -> str:
         return f"{{{{ bw:{self.item}:{name} }}}}"
@@ -85,7 +89,13 @@ class Vault:
 
     def canaries(self) -> dict[str, str]:
         names = ("master_password", "password", "notes", "api_token")
-        plain = ("plain_token", "plain_answer", "url_password")
+        plain = (
+            "plain_token",
+            "plain_answer",
+            "url_password",
+            "github_token",
+            "wrong_github_token",
+        )
         return {name: getattr(self, name) for name in names + plain}
 
 
@@ -231,12 +241,38 @@ def delete_container(run: Run) -> None:
     run.api.call("DELETE", f"/api/containers/{container_id}", 204, params={"force": True})
 
 
-# Extension points, flows being built elsewhere (add them to FLOWS when they land):
-# - config edit: `PATCH /api/containers/{id}/config` with references (200) and with a plain
-#   token (422), then a restart so the edited config is resolved again;
-# - GitHub token: `PUT /api/github-token` (a canary token, checked against the local GitHub
-#   stand-in), `GET /api/github-token/status`, a catalog refresh through the GitHub source that
-#   sends it, `DELETE /api/github-token`.
+def edit_config(run: Run) -> None:
+    """`PATCH .../config`: a new reference applied by a restart at once, then by a restart job;
+    a plain token is refused."""
+    path = f"/api/containers/{run.containers['canary-sync']}/config"
+    view = run.api.call("GET", path, 200).json()
+    env = {**view["config"]["env"], "MORE_NOTES": run.vault.ref("notes")}
+    body = {"config_version": view["config_version"], "config": {"env": env}}
+    edited = run.api.call("PATCH", path, 200, json=body, params={"restart": True}).json()
+    assert edited["restart"] == "applied", edited
+    body = {"config_version": edited["config_version"], "config": {"env": {**env, "MODE": "b"}}}
+    params = {"restart": True, "async": True}
+    queued = run.api.call("PATCH", path, 202, json=body, params=params).json()
+    assert run.api.wait_for_job(queued["job_id"])["status"] == "succeeded"
+    plain = {"GITHUB_TOKEN": run.vault.plain_token}
+    body = {"config_version": queued["config_version"], "config": {"env": plain}}
+    refused = run.api.call("PATCH", path, 422, json=body).json()
+    assert refused["error"]["code"] == "SECRET_IN_PLAIN_TEXT"
+
+
+def github_token(run: Run) -> None:
+    """A refused token; set, status, remove, set again (left stored for the scan while logged
+    in); a refresh of the GitHub catalog source, which sends the token to the stand-in."""
+    vault = run.vault
+    run.catalog.state.github_users[vault.github_token] = ("canary-octocat", "repo")
+    run.api.call("PUT", "/api/github-token", 422, json={"token": vault.wrong_github_token})
+    run.api.call("PUT", "/api/github-token", 200, json={"token": vault.github_token})
+    run.api.call("DELETE", "/api/github-token", 204)
+    run.api.call("PUT", "/api/github-token", 200, json={"token": vault.github_token})
+    status = run.api.call("GET", "/api/github-token/status", 200).json()
+    assert status["configured"] and status["login"] == "canary-octocat"
+    run.api.call("GET", "/api/catalog", 200, params={"source": "github", "page_size": 1})
+    assert f"Bearer {vault.github_token}" in run.catalog.state.auth_headers
 
 
 def logout(run: Run) -> None:
@@ -253,6 +289,8 @@ FLOWS: list[Callable[[Run], None]] = [
     stream_logs,
     add_catalog_source,
     plain_text_secrets_are_refused,
+    edit_config,
+    github_token,
     delete_container,
 ]
 

@@ -14,6 +14,7 @@ from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 
 from mcp_console.auth.store import SESSION_PREFIX
+from mcp_console.catalog.cache import PREFIX as CATALOG_CACHE_PREFIX
 from mcp_console.core.redis import SCAN_BATCH, RedisService
 from mcp_console.scan.matching import CHUNK_CHARS, StreamMatcher, decode, rules_in, safe_name
 from mcp_console.scan.report import Report
@@ -25,6 +26,10 @@ FERNET_HOMES: tuple[tuple[str, str | None], ...] = (
     (SESSION_PREFIX, "bw_key"),  # auth.service: the encrypted Bitwarden session key
     (CACHE_PREFIX, None),  # secrets.cache: resolved values, encrypted, per session
 )
+# Copies of public catalog documents (catalog.cache): their examples are placeholders shaped like
+# tokens (`AKIAIOSFODNN7EXAMPLE`, `xoxb-your-bot-token`, `user:password@host`), and no value of a
+# user's reaches them. Their key names are searched, their values are not (counted in the summary).
+PUBLIC_PREFIXES = (CATALOG_CACHE_PREFIX,)
 
 
 def fernet_allowed(key: str, field: str | None) -> bool:
@@ -67,6 +72,9 @@ class RedisScanner:
             return  # expired since SCAN listed it
         self._report.count("redis keys")
         self._report.record(f"{shown} (key name)", rules_in(key))
+        if key.startswith(PUBLIC_PREFIXES):
+            self._report.count("public keys")
+            return
         reader = readers.get(kind)
         if reader is None:
             self._report.skipped(shown, f"type {safe_name(kind)}")

@@ -36,6 +36,8 @@ class Report:
             f"scanned {c['tables']} table(s), {c['columns']} column(s), {c['cells']} value(s); "
             f"{c['redis keys']} Redis key(s), {c['redis values']} value(s)"
         )
+        if c["public keys"]:
+            scanned += f"; {c['public keys']} key(s) of public catalog data, values not searched"
         if c["skipped"]:
             scanned += f"; {c['skipped']} key(s) of an unknown type not scanned"
         verdict = f"{self.findings} finding(s)" if self.findings else "clean"

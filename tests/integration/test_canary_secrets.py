@@ -64,6 +64,8 @@ class Vault:
     password: str = field(default_factory=lambda: "Canary-Pw-" + random_text(20))
     notes: str = field(default_factory=lambda: "Canary notes " + random_text(20))
     api_token: str = field(default_factory=lambda: "ghp_" + random_text(36))
+    # Resolved only by the worker, for the inspector's container: no API process ever holds it.
+    tool_secret: str = field(default_factory=lambda: "Canary-Tool-" + random_text(20))
     plain_token: str = field(default_factory=lambda: "ghp_" + random_text(36))
     plain_answer: str = field(default_factory=lambda: "Canary-Plain-" + random_text(20))
     url_password: str = field(default_factory=lambda: "Canary-UrlPw-" + random_text(16))
@@ -83,12 +85,15 @@ class Vault:
                 "type": 1,
                 "notes": self.notes,
                 "login": {"username": "canary-user", "password": self.password},
-                "fields": [{"name": "api_token", "value": self.api_token, "type": 1}],
+                "fields": [
+                    {"name": "api_token", "value": self.api_token, "type": 1},
+                    {"name": "tool_secret", "value": self.tool_secret, "type": 1},
+                ],
             }
         ]
 
     def canaries(self) -> dict[str, str]:
-        names = ("master_password", "password", "notes", "api_token")
+        names = ("master_password", "password", "notes", "api_token", "tool_secret")
         plain = (
             "plain_token",
             "plain_answer",
@@ -183,9 +188,11 @@ def inspector_tool_call(run: Run) -> None:
     config = {
         "image": run.mcp_server,
         "stdin_open": True,
-        "env": {"CANARY": run.vault.ref("password")},
+        "env": {"CANARY": run.vault.ref("tool_secret")},
     }
-    container_id = run.create("canary-mcp", config)["container_id"]
+    # Created by the worker, with a value nothing else uses: the API process answering the call
+    # never resolved it, so only not logging tool results (not masking) can keep it out of logs.
+    container_id = run.create("canary-mcp", config, queued=True)["container_id"]
     run.api.call("GET", f"/api/inspector/{container_id}/tools", 200)
     answer = run.api.call(
         "POST",
@@ -193,7 +200,7 @@ def inspector_tool_call(run: Run) -> None:
         200,
         json={"arguments": {"name": "CANARY"}},
     )
-    assert run.vault.password in answer.text  # the container saw the resolved value
+    assert run.vault.tool_secret in answer.text  # the container saw the resolved value
     # The one place a canary may appear: the caller asked the tool for it, and the answer goes
     # back to that caller only. It is excluded from the response scan, nowhere else.
     run.api.exclude_last("the tool call returns the canary to the user who asked for it")

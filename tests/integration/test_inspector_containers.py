@@ -24,6 +24,7 @@ from mcp_console.core.errors import AppError
 from mcp_console.core.logging import MASK, secret_registry
 from mcp_console.core.migrate import upgrade_to_head
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SsrfGuard, SsrfPolicy
 from mcp_console.inspector.client import Limits
@@ -39,14 +40,14 @@ from tests.support.images import (  # noqa: F401
 
 pytestmark = pytest.mark.docker
 LIMITS = Limits(init_seconds=5.0, call_seconds=10.0)
-ALICE = Actor(owner="alice@example.com", session_id="session-alice")
-MALLORY = Actor(owner="mallory@example.com", session_id="session-mallory")
+ALICE = Actor(owner="alice@example.com", session_hash=SessionHash("session-alice"))
+MALLORY = Actor(owner="mallory@example.com", session_hash=SessionHash("session-mallory"))
 
 
 class NoReferences:
     """The env of these containers holds plain values only, so nothing needs resolving."""
 
-    async def resolve(self, session_id: str, env: dict[str, str]) -> dict[str, str]:
+    async def resolve(self, session_hash: SessionHash, env: dict[str, str]) -> dict[str, str]:
         return dict(env)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.jobs.heartbeat import live_workers
 from mcp_console.jobs.queue import JobQueue
@@ -64,11 +65,11 @@ async def job_queue(settings: Settings) -> AsyncIterator[JobQueue]:
 
 
 async def wait_for_status(
-    queue: JobQueue, job_id: str, session_id: str, statuses: set[str], timeout: float = 30
+    queue: JobQueue, job_id: str, session_hash: SessionHash, statuses: set[str], timeout: float = 30
 ) -> JobView:
     deadline = time.monotonic() + timeout
     while True:
-        view = await queue.get(job_id, session_id)
+        view = await queue.get(job_id, session_hash)
         if view.status in statuses:
             return view
         if view.status in FINAL_STATES or time.monotonic() > deadline:

@@ -95,7 +95,7 @@ async def _create(
 ) -> JSONResponse:
     if run_async:
         job = await jobs.enqueue(
-            INSTALL_TASK, session_id=actor.session_id, args=install_args(actor, request, origin)
+            INSTALL_TASK, session_hash=actor.session_hash, args=install_args(actor, request, origin)
         )
         accepted = JobAccepted(job_id=job.job_id, status="queued")
         return JSONResponse(accepted.model_dump(), status_code=202)

@@ -51,6 +51,7 @@ from mcp_console.containers.validation import check_config
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.secrets.refs import has_references
 
@@ -62,15 +63,16 @@ STOP_TIMEOUT_SECONDS = 10
 class EnvResolver(Protocol):
     """Replaces `{{ bw:item:field }}` references with values (the secrets resolver)."""
 
-    async def resolve(self, session_id: str, env: dict[str, str]) -> dict[str, str]: ...
+    async def resolve(self, session_hash: SessionHash, env: dict[str, str]) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: the owner e-mail (labels, records, audit) and the session (secret cache)."""
+    """Who acts: the owner e-mail (labels, records, audit) and the session's at-rest name
+    (secret cache, CLI directory, job records)."""
 
     owner: str
-    session_id: str
+    session_hash: SessionHash
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ class ContainerService:
     async def _resolve(self, row: ManagedContainer, actor: Actor) -> dict[str, str]:
         """The env with references replaced (session cache first); values stay in memory."""
         env = dict(ContainerConfig.model_validate(row.config).env)
-        return await self._resolver.resolve(actor.session_id, env)
+        return await self._resolver.resolve(actor.session_hash, env)
 
     def _spec(self, row: ManagedContainer, env: dict[str, str]) -> ContainerSpec:
         config = ContainerConfig.model_validate(row.config)

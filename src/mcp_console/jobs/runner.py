@@ -50,7 +50,7 @@ def tracked(spec: TaskSpec, timeout: float, max_tries: int) -> Callable[..., Awa
             attempt=attempt,
             worker=ctx.get("worker_name"),
         )
-        task_ctx = {**ctx, "session_id": record.get("session_id")}
+        task_ctx = {**ctx, "session_hash": record.get("session_hash")}
         status, fields = await _execute(spec, task_ctx, kwargs, timeout, attempt, max_tries)
         await store.finish(job_id, status, **fields)
         return {"status": status}

@@ -18,6 +18,7 @@ from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyManager, KeyRing
 from mcp_console.core.logging import SecretRegistry, secret_registry
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.secrets.cache import SecretCache
 from mcp_console.secrets.fields import extract_field
@@ -56,20 +57,20 @@ class SecretResolver:
         self._dirs = dirs
         self._registry = registry
 
-    async def resolve(self, session_id: str, env: Mapping[str, str]) -> dict[str, str]:
+    async def resolve(self, session_hash: SessionHash, env: Mapping[str, str]) -> dict[str, str]:
         """Plain values as-is, references replaced; 422 for malformed or unknown references."""
         parsed = parse_env(env)
         refs = parsed.refs()
         if not refs:
             return dict(env)
-        record = await self._store.touch(session_id)
+        record = await self._store.touch(session_hash)
         if record is None:
             raise session_invalid()
-        values = await self._cache.get_many(session_id, refs)
+        values = await self._cache.get_many(session_hash, refs)
         missing = [ref for ref in refs if ref not in values]
         if missing:
             fetched, unknown = await self._fetch(record, missing)
-            await self._cache.put_many(session_id, fetched, record.ttl_seconds)
+            await self._cache.put_many(session_hash, fetched, record.ttl_seconds)
             if unknown:
                 raise not_found(parsed, unknown)
             values.update(fetched)
@@ -81,7 +82,7 @@ class SecretResolver:
         """One `bw` call for all missing references; keeps only the requested fields."""
         bw_key = self._ring.decrypt(record.bw_key)
         items = await self._cli.items(
-            self._dirs.path(record.session_id), bw_key, {ref.item_id for ref in refs}
+            self._dirs.path(record.session_hash), bw_key, {ref.item_id for ref in refs}
         )
         fetched: dict[SecretRef, str] = {}
         unknown: list[SecretRef] = []

@@ -93,8 +93,11 @@ def spawn_console(
 
 
 @contextmanager
-def running_api(env: Mapping[str, str], port: int | None = None) -> Iterator[str]:
-    """A real `mcp-console api` process; yields its base URL and stops it afterwards."""
+def running_api(
+    env: Mapping[str, str], port: int | None = None, logs: list[str] | None = None
+) -> Iterator[str]:
+    """A real `mcp-console api` process; yields its base URL and stops it afterwards (appending
+    everything it printed to `logs`, when given)."""
     port = port or free_port()
     process = spawn_console(["api", "--port", str(port)], env)
     base_url = f"http://127.0.0.1:{port}"
@@ -102,7 +105,9 @@ def running_api(env: Mapping[str, str], port: int | None = None) -> Iterator[str
         wait_for_http(f"{base_url}/health", process=process)
         yield base_url
     finally:
-        stop_process(process)
+        output = stop_process(process)
+        if logs is not None:
+            logs.append(output)
 
 
 class RedisServer:

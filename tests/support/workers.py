@@ -45,12 +45,17 @@ async def wait_for_worker_count(redis_url: str, count: int, timeout: float = 30)
 
 
 @contextmanager
-def running_worker(env: Mapping[str, str]) -> Iterator[subprocess.Popen[str]]:
+def running_worker(
+    env: Mapping[str, str], logs: list[str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """A real `mcp-console worker`; what it printed is appended to `logs` when given."""
     process = spawn_console(["worker"], env)
     try:
         yield process
     finally:
-        stop_process(process)
+        output = stop_process(process)
+        if logs is not None:
+            logs.append(output)
 
 
 @asynccontextmanager

@@ -19,7 +19,6 @@ from tests.support.containers import (
     Console,
     VaultSecret,
     run_worker,
-    running_console,
     stored_text,
 )
 from tests.support.images import (  # noqa: F401
@@ -27,31 +26,11 @@ from tests.support.images import (  # noqa: F401
     busybox_image_fixture,
     docker_client_fixture,
 )
-from tests.support.registry_servers import SnapshotServer, docker_catalog, registry_servers
+from tests.support.installer import installer_console
 
 pytestmark = pytest.mark.docker
 
 SECRET = VaultSecret("install-item", "install-canary-Lk2-value-314")
-
-
-def _catalog_entry(image: str) -> dict[str, Any]:
-    return {
-        "name": "echo-server",
-        "image": image,
-        "type": "server",
-        "about": {"title": "Echo server", "description": "Test entry"},
-        "meta": {"category": "test", "tags": ["test"]},
-        "config": {
-            "description": "Configure the echo server",
-            "secrets": [{"name": "echo-server.api_key", "env": "ECHO_API_KEY", "example": "x"}],
-            "env": [{"name": "ECHO_REGION", "value": "{{echo-server.region}}"}],
-            "parameters": {
-                "type": "object",
-                "properties": {"region": {"type": "string", "enum": ["eu", "us"]}},
-                "required": ["region"],
-            },
-        },
-    }
 
 
 @pytest.fixture(name="installer")
@@ -62,19 +41,8 @@ def installer_fixture(
     busybox_image: BuiltImage,
     redis_client: Redis,
 ) -> Iterator[Console]:
-    with registry_servers() as servers:
-        entry = SnapshotServer("echo-server", _catalog_entry(busybox_image.tag), None, {})
-        servers.state.docker_yaml = docker_catalog([entry])
-        with running_console(
-            settings,
-            tmp_path,
-            docker_client,
-            catalog_docker_url=servers.docker_url,
-            catalog_sources="docker",
-            allow_insecure_endpoint=True,
-            ssrf_allow_cidrs="127.0.0.1/32",
-        ) as console:
-            yield console
+    with installer_console(settings, tmp_path, docker_client, busybox_image.tag) as console:
+        yield console
 
 
 def _install(console: Console, headers: dict[str, str], **params: Any) -> Any:

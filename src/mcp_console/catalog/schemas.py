@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Transport = Literal["stdio", "streamable-http", "sse"]
 
@@ -91,6 +91,8 @@ class CatalogQuery(BaseModel):
 
 
 class SourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     # Stripped before the length check: a name of spaces is no name.
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     url: str = Field(min_length=1, max_length=2048)

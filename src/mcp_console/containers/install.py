@@ -7,10 +7,12 @@ Anything else that reaches Docker (command, ports, volumes, extra env) comes fro
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaViolation
 from pydantic import ValidationError
 
 from mcp_console.catalog.schemas import CatalogItem
@@ -36,9 +38,21 @@ def _parameter_problems(item: CatalogItem, parameters: dict[str, Any]) -> Proble
         return []
     validator = Draft202012Validator(item.config_schema)
     return [
-        (".".join(["parameters", *(str(p) for p in error.absolute_path)]), error.message[:200])
+        (".".join(["parameters", *(str(p) for p in error.absolute_path)]), _describe(error))
         for error in validator.iter_errors(parameters)
     ]
+
+
+def _describe(error: SchemaViolation) -> str:
+    """What the schema asks for, without the value (jsonschema's own message quotes it, and
+    an answer may be a secret typed into the wrong field)."""
+    if error.validator == "required":
+        return error.message[:200]  # names the missing property, not a value
+    if error.validator == "enum":
+        return f"must be one of {json.dumps(error.validator_value)[:200]}"
+    if error.validator == "type":
+        return f"must be of type {error.validator_value}"
+    return f"does not satisfy `{error.validator}`: {json.dumps(error.validator_value)[:160]}"
 
 
 def _fill(template: str, parameters: dict[str, Any]) -> tuple[str | None, list[str]]:
@@ -99,7 +113,7 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
     problems += template_problems + secret_problems
     if problems:
         raise invalid_fields(problems)
-    answers = request.model_dump(mode="json", exclude={"item_id", "name", "start"})
+    answers = request.model_dump(mode="json", exclude={"item_id", "start"})
     policy.check_config(answers, "", {f"secrets.{key}" for key in request.secrets})
     # env is merged below; every other runtime option goes through as the user stated it
     fields = request.model_dump(include=set(RuntimeOptions.model_fields) - {"env"})

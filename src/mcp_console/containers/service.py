@@ -53,6 +53,7 @@ from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
+from mcp_console.secrets import policy
 from mcp_console.secrets.refs import has_references
 
 Progress = Callable[[int, str], Coroutine[Any, Any, None]]
@@ -111,7 +112,9 @@ class ContainerService:
     # -- create -----------------------------------------------------------------------------
 
     def prepare(self, request: CreateContainerRequest) -> CreateContainerRequest:
-        """Checks that need settings; run before a job is queued so bad input answers 422."""
+        """Checks that need settings and the secrets policy (names too, since they are stored
+        and shown); run before a job is queued or Docker is called, so bad input answers 422."""
+        policy.check_config(request.model_dump(mode="json", include={"name", "server_name"}))
         check_config(request.config, self._settings.allowed_mount_root_list)
         return request
 
@@ -404,9 +407,10 @@ class ContainerService:
         await self._resolve(row, actor)  # no references: returns at once, no session lookup
         stream = self._docker.logs(row.docker_id, tail=tail, since=since, follow=follow)
         async for batch in stream:
+            texts = await redactor.texts_off_loop([line.text for line in batch])
             yield [
-                {"stream": line.stream, "time": line.timestamp, "line": redactor.text(line.text)}
-                for line in batch
+                {"stream": line.stream, "time": line.timestamp, "line": text}
+                for line, text in zip(batch, texts, strict=True)
             ]
         yield [{"event": "end", "reason": "stream finished"}]
 

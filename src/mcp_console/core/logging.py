@@ -6,13 +6,14 @@ that uses it can write an unredacted line. If redaction itself fails, only metad
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
 import re
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -20,6 +21,12 @@ from mcp_console.core.secret_patterns import SECRET_PATTERNS
 
 MASK = "***"
 MIN_SECRET_LENGTH = 4
+CHUNK_CHARS = 64 * 1024
+MAX_CHUNK_CHARS = 1024 * 1024
+INLINE_CHARS = 16 * 1024
+MAX_MESSAGE_CHARS = 32 * 1024  # a longer log message is cut (see `Redactor.preview`)
+_WHITE_SPACE = re.compile(r"\s")
+MAX_WORD_CHARS = 4096
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -95,17 +102,64 @@ class SecretRegistry:
 secret_registry = SecretRegistry()
 
 
+def text_chunks(text: str) -> Iterator[str]:
+    """`text` cut into pieces of about `CHUNK_CHARS`, each ending at white space when there is
+    any within `MAX_CHUNK_CHARS`, so that no token is cut and no regex call runs long."""
+    start = 0
+    while len(text) - start > CHUNK_CHARS:
+        space = _WHITE_SPACE.search(text, start + CHUNK_CHARS, start + MAX_CHUNK_CHARS)
+        end = space.end() if space else start + MAX_CHUNK_CHARS
+        yield text[start:end]
+        start = end
+    yield text[start:]
+
+
+def _word_boundary_before(text: str, index: int) -> int:
+    """The last cut position at or before `index` that splits no word (at most
+    `MAX_WORD_CHARS` back; a longer word is dropped whole)."""
+    floor = max(0, index - MAX_WORD_CHARS)
+    while index > floor and not (text[index - 1].isspace() or text[index].isspace()):
+        index -= 1
+    return index
+
+
 class Redactor:
-    """Masks sensitive keys, token patterns and registered exact values in text and structures."""
+    """Masks sensitive keys, token patterns and registered exact values in text and structures.
+
+    Every step is linear in the input (see `core/secret_patterns.py`); long texts are redacted
+    chunk by chunk, and `texts_off_loop` runs them in a thread so that an event loop keeps
+    serving while a megabyte of container log or tool output is redacted.
+    """
 
     def __init__(self, registry: SecretRegistry) -> None:
         self.registry = registry
 
     def text(self, value: str) -> str:
+        if len(value) > CHUNK_CHARS:
+            return "".join(self._chunk(chunk) for chunk in text_chunks(value))
+        return self._chunk(value)
+
+    def _chunk(self, value: str) -> str:
         value = self.registry.scrub(value)
         for pattern in SECRET_PATTERNS:
             value = pattern.regex.sub(pattern.mask, value)
         return _mask_sensitive_pairs(value)
+
+    async def texts_off_loop(self, values: Sequence[str]) -> list[str]:
+        """The same as `text` for each value; past `INLINE_CHARS` in all, the work runs in a
+        worker thread. A regex call holds the GIL, so it is the bounded chunks of `text` that
+        let the event loop run in between."""
+        if sum(len(value) for value in values) <= INLINE_CHARS:
+            return [self.text(value) for value in values]
+        return await asyncio.to_thread(lambda: [self.text(value) for value in values])
+
+    def preview(self, value: str, limit: int) -> str:
+        """At most about `limit` characters, redacted, for a log line: cut first (at a word
+        boundary, so no half token stays behind unmasked), then redacted."""
+        if len(value) <= limit:
+            return self.text(value)
+        kept = value[: _word_boundary_before(value, limit)]
+        return f"{self.text(kept)}[... {len(value) - len(kept)} characters dropped]"
 
     def data(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -173,7 +227,7 @@ class RedactingFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": self.redact.text(record.getMessage()),
+            "message": self.redact.preview(record.getMessage(), MAX_MESSAGE_CHARS),
         }
         request_id = getattr(record, "request_id", None) or request_id_var.get()
         if request_id:

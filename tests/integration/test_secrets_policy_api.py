@@ -1,0 +1,229 @@
+"""No plaintext secret on any path: the issue's reproductions, and a walk over the OpenAPI
+document that sends a token-shaped value into every slot of every body that holds configuration.
+
+A new operation with a request body fails `test_every_configuration_route_refuses_secrets`
+until it either gets a base body here (and then passes the policy) or is listed as exempt with
+the reason its body is not stored configuration.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from redis.asyncio import Redis
+
+from mcp_console.core.settings import Settings
+from tests.support.containers import Console, User, VaultSecret, stored_text
+from tests.support.images import (  # noqa: F401
+    BuiltImage,
+    busybox_image_fixture,
+    docker_client_fixture,
+)
+from tests.support.installer import ITEM_ID, SECRET_NAME, installer_console
+
+pytestmark = pytest.mark.docker
+
+TOKEN = "ghp_" + "Zq7RtY2uIo9PaS4dFg6HjK1lZx3CvB5nMq8W"
+SECRET = VaultSecret("policy-item", "policy-canary-Hq3-value-271")
+# Ordinary configuration under secret-sounding names: every route must accept it.
+ORDINARY_ENV = {
+    "MAX_TOKENS": "4096",
+    "LOG_LEVEL": "debug",
+    "KEY_ID": "abc",
+    "AUTH_URL": "https://auth.example.com/oauth/authorize?client_id=console",
+    "PUBLIC_KEY_PATH": "/etc/ssl/certs/public-key.pem",
+    "AUTH_TYPE": "oauth_client_credentials",
+    "API_TOKEN": SECRET.reference,
+}
+# Bodies that are not stored configuration, and why.
+EXEMPT = {
+    ("post", "/api/auth/login"): "credentials are this route's input; Bitwarden checks them",
+    ("put", "/api/github-token"): "the token is the input; it is stored encrypted",
+    ("post", "/api/inspector/{container_id}/tools/{name}/call"): "arguments go to the server",
+    ("post", "/api/inspector/{container_id}/prompts/{name}/get"): "arguments go to the server",
+}
+
+
+@dataclass
+class Operation:
+    """A route with a base body the policy accepts, and the query variants to try it with."""
+
+    method: str
+    path: str
+    body: dict[str, Any]
+    variants: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+
+
+@pytest.fixture(name="console")
+def console_fixture(
+    settings: Settings,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    busybox_image: BuiltImage,
+    redis_client: Redis,
+) -> Iterator[Console]:
+    with installer_console(settings, tmp_path, docker_client, busybox_image.tag) as console:
+        yield console
+
+
+def _config(image: str, env: dict[str, str]) -> dict[str, Any]:
+    return {"image": image, "env": env, "command": ["sh", "-c", "sleep 1"]}
+
+
+def _install_body(**extra: Any) -> dict[str, Any]:
+    return {
+        "item_id": ITEM_ID,
+        "parameters": {"region": "eu"},
+        "secrets": {SECRET_NAME: SECRET.reference},
+        **extra,
+    }
+
+
+def _assert_refused(response: Any, field_path: str) -> None:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "SECRET_IN_PLAIN_TEXT", error
+    assert field_path in [entry["field"] for entry in error["fields"]]
+    assert TOKEN not in response.text
+
+
+def test_sync_async_and_dry_run_paths_all_refuse_a_plain_token(
+    console: Console, busybox_image: BuiltImage, docker_client: docker.DockerClient
+) -> None:
+    user = console.login(SECRET)
+    config = _config(busybox_image.tag, {"GITHUB_TOKEN": TOKEN})
+    for params in ({}, {"async": True}):
+        response = console.client.post(
+            "/api/containers", params=params, json={"config": config}, headers=user.headers
+        )
+        _assert_refused(response, "config.env.GITHUB_TOKEN")
+    for params in ({}, {"async": True}, {"dry_run": True}):
+        plain_answer = _install_body(secrets={SECRET_NAME: "plain-answer-not-a-reference"})
+        response = console.client.post(
+            "/api/containers/install", params=params, json=plain_answer, headers=user.headers
+        )
+        _assert_refused(response, f"secrets.{SECRET_NAME}")
+        assert response.json()["error"]["fields"][0]["rule"] == "declared-secret"
+        extra_env = _install_body(env={"GITHUB_TOKEN": TOKEN})
+        response = console.client.post(
+            "/api/containers/install", params=params, json=extra_env, headers=user.headers
+        )
+        _assert_refused(response, "env.GITHUB_TOKEN")
+    assert console.listing(user) == {}
+    assert not docker_client.containers.list(all=True, filters={"label": f"*={user.email}"})
+    for where, text in stored_text(console).items():
+        assert TOKEN not in text and "plain-answer-not-a-reference" not in text, where
+
+
+def _operations(console: Console, user: User, image: str) -> dict[tuple[str, str], Operation]:
+    source = console.client.post(
+        "/api/catalog/sources",
+        json={"name": "policy-source", "url": "http://127.0.0.1:8999/catalog.yaml"},
+        headers=user.headers,
+    )
+    assert source.status_code in (200, 201), source.text
+    source_url = "http://127.0.0.1:8999/v2/catalog.yaml?channel=stable"  # loopback: allowed here
+    catalog_source = {"name": "policy-source", "url": source_url}
+    create = {"config": _config(image, ORDINARY_ENV), "start": False}
+    operations = [
+        Operation("post", "/api/catalog/sources", catalog_source),
+        Operation("put", f"/api/catalog/sources/{source.json()['id']}", catalog_source),
+        Operation("post", "/api/containers", create, [{}, {"async": True}]),
+        Operation(
+            "post",
+            "/api/containers/install",
+            _install_body(env=ORDINARY_ENV, start=False),
+            [{"dry_run": True}, {}, {"async": True}],
+        ),
+        Operation("post", "/api/secrets/resolve", {"env": ORDINARY_ENV}),
+    ]
+    return {(op.method, _template(op.path)): op for op in operations}
+
+
+def _template(path: str) -> str:
+    return "/api/catalog/sources/{source_id}" if path.startswith("/api/catalog/sources/") else path
+
+
+def _string_slots(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The position of every string in a body, plus a new key in every mapping."""
+    if isinstance(value, str):
+        yield at
+    elif isinstance(value, dict):
+        yield (*at, "GITHUB_TOKEN")
+        for key, item in value.items():
+            yield from _string_slots(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _string_slots(item, (*at, index))
+
+
+def _with_token(body: dict[str, Any], slot: tuple[Any, ...]) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    target: Any = changed
+    for step in slot[:-1]:
+        target = target[step]
+    target[slot[-1]] = TOKEN
+    return changed
+
+
+def _send(console: Console, user: User, op: Operation, body: Any, params: dict[str, Any]) -> Any:
+    return console.client.request(
+        op.method.upper(), op.path, params=params, json=body, headers=user.headers
+    )
+
+
+def _check_refusals(console: Console, user: User, op: Operation) -> None:
+    """Every slot with the token is refused: by the policy, by a field check naming it, or as
+    an id that names nothing (404)."""
+    policy_refusals = 0
+    for params in op.variants:
+        for slot in _string_slots(op.body):
+            response = _send(console, user, op, _with_token(op.body, slot), params)
+            where = f"{op.method} {op.path} {params} {slot}: {response.text}"
+            assert response.status_code in (404, 422), where
+            assert TOKEN not in response.text, where
+            error = response.json()["error"]
+            fields = [entry["field"] for entry in error.get("fields", [])]
+            if error["code"] == "SECRET_IN_PLAIN_TEXT":
+                policy_refusals += 1
+            elif response.status_code == 404:  # an id to look up, which names nothing
+                assert error["code"].endswith("NOT_FOUND"), where
+            else:
+                assert error["code"] == "VALIDATION_ERROR", where
+                assert any(f.endswith(".".join(map(str, slot))) for f in fields), where
+    assert policy_refusals > 0, f"{op.method} {op.path} never reached the secrets policy"
+
+
+def test_every_configuration_route_refuses_secrets(
+    console: Console, busybox_image: BuiltImage
+) -> None:
+    user = console.login(SECRET)
+    openapi = console.client.get("/openapi.json").json()
+    covered = _operations(console, user, busybox_image.tag)
+    with_body = [
+        (method, path)
+        for path, item in openapi["paths"].items()
+        for method, spec in item.items()
+        if "requestBody" in spec
+    ]
+    assert len(with_body) >= len(covered)
+    for key in with_body:
+        if key in EXEMPT:
+            continue
+        assert key in covered, f"{key}: add a base body here and check it with the policy"
+        operation = covered[key]
+        for params in operation.variants:  # the ordinary values pass (no false positives)
+            response = _send(console, user, operation, operation.body, params)
+            assert response.status_code < 300, f"{key} {params}: {response.text}"
+        _check_refusals(console, user, operation)
+    assert set(EXEMPT) - set(with_body) <= {("put", "/api/github-token")}
+    for where, text in stored_text(console).items():
+        assert TOKEN not in text, where
+    assert TOKEN not in json.dumps(console.client.get("/api/audit", headers=user.headers).json())

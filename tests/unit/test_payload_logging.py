@@ -6,38 +6,25 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
 
-import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from mcp_console.app import ROUTERS, SENSITIVE_MARK, create_app, sensitive_route_patterns
 from mcp_console.core.keys import KeyManager
-from mcp_console.core.logging import SecretRegistry, configure_logging
+from mcp_console.core.logging import SecretRegistry
 from mcp_console.core.middleware import is_sensitive_path
 from mcp_console.core.settings import Settings
+from tests.support.log_capture import captured_fixture, json_lines  # noqa: F401
 
 PAYLOAD = "payload-canary-3f9d1c"
-
-
-@pytest.fixture
-def captured() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("DEBUG", json_output=True, stream=stream)
-    yield stream
-    configure_logging("INFO", json_output=False)
-
-
-def _lines(stream: io.StringIO) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
 
 
 def test_mcp_sdk_debug_messages_are_dropped_even_at_debug_level(captured: io.StringIO) -> None:
     logging.getLogger("mcp.client.streamable_http").debug("SSE message: %s", PAYLOAD)
     logging.getLogger("mcp.client.sse").info("Received server message: %s", PAYLOAD)
     logging.getLogger("mcp_console.inspector").debug("ours still pass")
-    assert [line["message"] for line in _lines(captured)] == ["ours still pass"]
+    assert [line["message"] for line in json_lines(captured)] == ["ours still pass"]
 
 
 def test_mcp_sdk_errors_keep_their_outcome_but_not_the_exception_text(
@@ -47,7 +34,7 @@ def test_mcp_sdk_errors_keep_their_outcome_but_not_the_exception_text(
         raise ValueError(f"1 validation error: input_value='{PAYLOAD}'")
     except ValueError:
         logging.getLogger("mcp.client.streamable_http").exception("Error parsing SSE message")
-    (line,) = _lines(captured)
+    (line,) = json_lines(captured)
     assert line["message"] == "Error parsing SSE message (ValueError)"
     assert PAYLOAD not in json.dumps(line) and "exception" not in line
 

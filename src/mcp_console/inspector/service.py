@@ -91,32 +91,20 @@ class InspectorService:
             return await client.list_prompts()
 
     async def read_resource(self, target: Target, uri: str) -> schemas.ResourceContents:
-        """Logged without the URI (it may carry parameters) and without the contents."""
+        """Logged without the URI (it may carry parameters; only its size) nor the contents."""
+        started = time.perf_counter()
         async with self._client(target) as client:
-            started = time.perf_counter()
             result = await client.read_resource(uri)
-        _log_exchange(
-            "mcp resource read",
-            started,
-            items=len(result.contents),
-            output_bytes=_size(result.contents),
-        )
+        _log_exchange("mcp resource read", started, uri, result.contents)
         return result
 
     async def get_prompt(
         self, target: Target, name: str, arguments: dict[str, str]
     ) -> schemas.PromptMessages:
+        started = time.perf_counter()
         async with self._client(target) as client:
-            started = time.perf_counter()
             result = await client.get_prompt(name, arguments)
-        _log_exchange(
-            "mcp prompt fetched",
-            started,
-            prompt=name,
-            argument_bytes=_size(arguments),
-            items=len(result.messages),
-            output_bytes=_size(result.messages),
-        )
+        _log_exchange("mcp prompt fetched", started, arguments, result.messages, prompt=name)
         return result
 
     async def call_tool(
@@ -138,11 +126,10 @@ class InspectorService:
         _log_exchange(
             "mcp tool called",
             started,
+            arguments,
+            result.content,
             tool=name,
             is_error=result.is_error,
-            argument_bytes=_size(arguments),
-            items=len(result.content),
-            output_bytes=_size([result.content, result.structured_content]),
         )
         return result
 
@@ -182,7 +169,16 @@ def _size(payload: object) -> int:
     return len(json.dumps(payload, default=str).encode("utf-8"))
 
 
-def _log_exchange(message: str, started: float, **fields: str | int | bool) -> None:
-    """Names, counts, sizes and the duration; callers never pass payload text."""
-    duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    logger.info(message, extra={**fields, "duration_ms": duration_ms})
+def _log_exchange(
+    message: str, started: float, sent: object, received: list[Any], **names: str | bool
+) -> None:
+    """Names, counts, sizes and the duration: what was sent and received is measured, never
+    written."""
+    fields = {
+        **names,
+        "argument_bytes": _size(sent),
+        "items": len(received),
+        "output_bytes": _size(received),
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    logger.info(message, extra=fields)

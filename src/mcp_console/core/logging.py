@@ -227,6 +227,25 @@ def _readable(entry: dict[str, Any]) -> str:
 
 
 MANAGED_LOGGERS = ("mcp_console", "uvicorn", "uvicorn.error", "uvicorn.access", "arq", "alembic")
+# The MCP SDK logs whole JSON-RPC messages (tool results, resource contents) at debug level, and
+# parse failures with a traceback that quotes the input. Payloads are never logged, whatever
+# LOG_LEVEL says: only its warnings and errors pass, with the exception's type instead of its text.
+PAYLOAD_LOGGERS = ("mcp",)
+
+
+class PayloadLoggerFilter(logging.Filter):
+    """Keeps protocol libraries' records to their outcome; everyone else's pass unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any(record.name == n or record.name.startswith(n + ".") for n in PAYLOAD_LOGGERS):
+            return True
+        if record.levelno < logging.WARNING:
+            return False
+        if record.exc_info:
+            kind = record.exc_info[0].__name__ if record.exc_info[0] else "error"
+            record.msg, record.args = f"{record.getMessage()} ({kind})", None
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def configure_logging(
@@ -235,6 +254,7 @@ def configure_logging(
     """Route the app, uvicorn and arq loggers to one redacting handler on the root logger."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(json_output))
+    handler.addFilter(PayloadLoggerFilter())
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

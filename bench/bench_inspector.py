@@ -21,6 +21,7 @@ from tests.support.images import build_mcp_server_image
 from bench.support import markdown_table
 from mcp_console.containers.docker import ContainerSpec, DockerAdapter
 from mcp_console.containers.service import Actor
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.inspector.client import Limits, StdoutDecoder
 from mcp_console.inspector.schemas import RemoteServer
 from mcp_console.inspector.service import ContainerTarget, InspectorService
@@ -30,7 +31,7 @@ COLD_CONNECTS = 15
 CALLS = 300
 CONCURRENT_ROUNDS = 30
 LIMITS = Limits(init_seconds=20.0, call_seconds=20.0)
-ACTOR = Actor(owner="bench@example.test", session_id="bench")
+ACTOR = Actor(owner="bench@example.test", session_hash=SessionHash("bench"))
 
 
 class _OneContainer:

@@ -22,10 +22,11 @@ from tests.support.workers import (
 )
 
 from bench.support import markdown_table
+from mcp_console.core.session_ids import SessionHash
 
 LATENCY_JOBS = 200
 THROUGHPUT_JOBS = 400
-OWNER = "bench-session"
+OWNER = SessionHash("bench-session")
 
 
 def _ms_between(start: str, end: str | None) -> float:
@@ -42,7 +43,7 @@ async def _latency(env: dict[str, str], tmp: Path) -> tuple[list[float], list[fl
     to_running, to_done = [], []
     async with job_queue(settings_from_env(env, tmp)) as queue:
         for _ in range(LATENCY_JOBS):
-            job = await queue.enqueue("system.diagnostic", session_id=OWNER, args={})
+            job = await queue.enqueue("system.diagnostic", session_hash=OWNER, args={})
             done = await wait_for_status(queue, job.job_id, OWNER, {"succeeded"})
             to_running.append(_ms_between(done.queued_at, done.started_at))
             to_done.append(_ms_between(done.queued_at, done.finished_at))
@@ -54,7 +55,7 @@ async def _throughput(env: dict[str, str], tmp: Path) -> float:
         started = time.perf_counter()
         jobs = await asyncio.gather(
             *(
-                queue.enqueue("system.diagnostic", session_id=OWNER, args={})
+                queue.enqueue("system.diagnostic", session_hash=OWNER, args={})
                 for _ in range(THROUGHPUT_JOBS)
             )
         )

@@ -87,19 +87,19 @@ class Bench:
             session = await self.login()
             before = self.reads()
             started = time.perf_counter()
-            await self.resolver.resolve(session.session_id, env)
+            await self.resolver.resolve(session.session_hash, env)
             samples.append((time.perf_counter() - started) * 1000)
             calls.append(self.reads() - before)
-            await self.auth.logout(session.session_id)
+            await self.auth.logout(session.session_hash)
         return statistics.median(samples), statistics.mean(calls)
 
     async def warm(self, env: dict[str, str]) -> tuple[float, float]:
         session = await self.login()
-        await self.resolver.resolve(session.session_id, env)
+        await self.resolver.resolve(session.session_hash, env)
         before = self.reads()
-        median = await _timed(lambda: self.resolver.resolve(session.session_id, env), WARM_ROUNDS)
+        median = await _timed(lambda: self.resolver.resolve(session.session_hash, env), WARM_ROUNDS)
         calls = (self.reads() - before) / WARM_ROUNDS
-        await self.auth.logout(session.session_id)
+        await self.auth.logout(session.session_hash)
         return median, calls
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 
 from mcp_console import __version__
 from mcp_console.audit.api import router as audit_router
@@ -39,14 +40,17 @@ ROUTERS = (
 )
 
 
-def sensitive_route_patterns(app: FastAPI) -> list[re.Pattern[str]]:
+def sensitive_route_patterns(routers: Iterable[APIRouter]) -> list[re.Pattern[str]]:
     """Routes declared with `openapi_extra={"x-sensitive": True}` never have bodies logged.
 
-    Only consulted when LOG_REQUEST_BODY is on, so the walk over the routes costs nothing otherwise.
+    Walks the routers themselves: `app.routes` holds opaque included-router entries (FastAPI
+    0.16x), where the same walk silently found nothing. Only consulted when LOG_REQUEST_BODY is
+    on, so the walk costs nothing otherwise.
     """
     return [
         route.path_regex
-        for route in app.routes
+        for router in routers
+        for route in router.routes
         if isinstance(route, APIRoute) and (route.openapi_extra or {}).get(SENSITIVE_MARK)
     ]
 
@@ -83,6 +87,6 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     app.add_middleware(
         RequestLogMiddleware,
         log_body=settings.log_request_body,
-        sensitive_routes=lambda: sensitive_route_patterns(app),
+        sensitive_routes=lambda: sensitive_route_patterns(ROUTERS),
     )
     return app

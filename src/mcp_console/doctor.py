@@ -14,6 +14,7 @@ from mcp_console.core.db import Database
 from mcp_console.core.keys import KeyConfigError, KeyManager
 from mcp_console.core.logging import SecretRegistry
 from mcp_console.core.migrate import current_revisions, head_revisions
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.supervisor import redis_reachable
 
@@ -105,9 +106,10 @@ async def _diagnostic_round_trip(settings: Settings) -> str:
     try:
         if not (await worker_summary(redis))["live"]:
             return "no live worker"
-        job = await queue.enqueue("system.diagnostic", session_id="doctor", args={})
+        owner = SessionHash("doctor")  # no login: the diagnostic job belongs to no real session
+        job = await queue.enqueue("system.diagnostic", session_hash=owner, args={})
         for _ in range(100):
-            view = await queue.get(job.job_id, "doctor")
+            view = await queue.get(job.job_id, owner)
             if view.status in ("succeeded", "failed", "cancelled"):
                 return "" if view.status == "succeeded" else f"diagnostic job {view.status}"
             await asyncio.sleep(0.1)

@@ -14,7 +14,13 @@ from mcp_console.app import create_app
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.settings import Settings
-from tests.support.auth import bearer, fake_bw_settings, login_payload, login_user
+from tests.support.auth import (
+    bearer,
+    fake_bw_settings,
+    login_payload,
+    login_user,
+    settings_session_hash,
+)
 from tests.support.bitwarden import FakeBitwarden, fake_bw_fixture  # noqa: F401
 from tests.support.processes import RedisServer
 
@@ -122,7 +128,8 @@ def test_two_users_have_separate_cli_data_directories(
     first = login_user(api, "one@example.test")
     second = login_user(api, "two@example.test")
     root = settings.data_dir / "bitwarden"
-    dirs = {first: root / first, second: root / second}
+    dirs = {token: root / settings_session_hash(settings, token) for token in (first, second)}
+    assert {path.name for path in root.iterdir()} == {path.name for path in dirs.values()}
     for directory in dirs.values():
         assert directory.is_dir()
         assert directory.stat().st_mode & 0o777 == 0o700
@@ -216,8 +223,9 @@ def test_login_logs_neither_credentials_nor_the_bitwarden_session_key(
     with caplog.at_level(logging.DEBUG):
         session_id = login_user(api, "quiet@example.test", method="api_key")
         _session(api, session_id)
-        record = raw_redis.hgetall(f"session:auth:{session_id}")
         keys: KeyManager = api.app.state.keys  # type: ignore[attr-defined]
+        name = keys.session_hasher.digest(session_id)
+        record = raw_redis.hgetall(f"session:auth:{name}")
         bw_key = keys.credential.decrypt(str(record["bw_key"]))  # type: ignore[index]
         api.post("/api/auth/logout", headers=bearer(session_id))
     account = fake_bw.add_account("quiet@example.test")

@@ -14,11 +14,16 @@ import pytest
 from redis import Redis
 
 from tests.conftest import TEST_REDIS_URL
-from tests.support.auth import bearer, login_payload, login_user
+from tests.support.auth import bearer, login_payload, login_user, session_hash
 from tests.support.bitwarden import FakeBitwarden
-from tests.support.processes import base_env, running_api
+from tests.support.processes import base_env, fresh_key, running_api
 
-SESSION_KEY = "session:auth:{}"
+CREDENTIAL_KEY = fresh_key()
+
+
+def _record_key(session_id: str) -> str:
+    """Records are named by the keyed hash of the token, never by the token."""
+    return f"session:auth:{session_hash(CREDENTIAL_KEY, session_id)}"
 
 
 def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
@@ -28,6 +33,7 @@ def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}",
         DATA_DIR=str(tmp_path / "data"),
         REDIS_URL=TEST_REDIS_URL,
+        CREDENTIAL_ENCRYPTION_KEY=CREDENTIAL_KEY,
         **overrides,
     )
 
@@ -75,7 +81,8 @@ def test_fifty_concurrent_requests_across_both_processes(
 ) -> None:
     first, second, vaults = two_apis
     session_id = _login(first, vaults, "busy@example.test")
-    key = SESSION_KEY.format(session_id)
+    key = _record_key(session_id)
+    assert raw_redis.exists(key) == 1
     before = _last_activity(raw_redis, key)
     created_expiry = datetime.fromisoformat(_check(first, session_id).json()["expires_at"])
     time.sleep(0.05)
@@ -106,7 +113,7 @@ def test_concurrent_requests_never_revive_a_logged_out_session(
     with ThreadPoolExecutor(max_workers=50) as pool:
         codes = list(pool.map(hit, range(50)))
     assert set(codes) <= {200, 401}, codes
-    assert raw_redis.exists(SESSION_KEY.format(session_id)) == 0
+    assert raw_redis.exists(_record_key(session_id)) == 0
     assert _check(first, session_id).status_code == 401
     assert _check(second, session_id).status_code == 401
 

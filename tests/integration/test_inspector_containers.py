@@ -21,9 +21,9 @@ from mcp_console.containers.schemas import CreateContainerRequest
 from mcp_console.containers.service import Actor, ContainerService
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
-from mcp_console.core.logging import MASK, secret_registry
 from mcp_console.core.migrate import upgrade_to_head
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SsrfGuard, SsrfPolicy
 from mcp_console.inspector.client import Limits
@@ -39,15 +39,15 @@ from tests.support.images import (  # noqa: F401
 
 pytestmark = pytest.mark.docker
 LIMITS = Limits(init_seconds=5.0, call_seconds=10.0)
-ALICE = Actor(owner="alice@example.com", session_id="session-alice")
-MALLORY = Actor(owner="mallory@example.com", session_id="session-mallory")
+ALICE = Actor(owner="alice@example.com", session_hash=SessionHash("session-alice"))
+MALLORY = Actor(owner="mallory@example.com", session_hash=SessionHash("session-mallory"))
 
 
 class NoReferences:
     """The env of these containers holds plain values only, so nothing needs resolving."""
 
     async def resolve(
-        self, session_id: str, env: Mapping[str, str], secret_names: Collection[str] = ()
+        self, session_hash: SessionHash, env: Mapping[str, str], secret_names: Collection[str] = ()
     ) -> dict[str, str]:
         return dict(env)
 
@@ -254,19 +254,19 @@ async def test_another_users_container_is_not_found(stack: Stack, server: Contai
     assert (caught.value.status, caught.value.code) == (404, "CONTAINER_NOT_FOUND")
 
 
-async def test_tool_output_is_redacted_before_it_is_logged(
+async def test_tool_arguments_and_output_are_never_logged(
     stack: Stack, server: ContainerTarget, caplog: pytest.LogCaptureFixture
 ) -> None:
-    secret = "inspector-secret-value-4711"
-    secret_registry.register(secret)
-    with caplog.at_level(logging.INFO, logger="mcp_console.inspector"):
+    """Not even redacted: a value this process never registered is kept out all the same."""
+    unregistered = "inspector-payload-value-4711"
+    with caplog.at_level(logging.DEBUG):
         result = await stack.inspector.call_tool(
-            server, "echo", {"text": f"the value is {secret} ok"}
+            server, "echo", {"text": f"the value is {unregistered} ok"}
         )
-    assert result.content[0]["text"] == f"the value is {secret} ok", (
+    assert result.content[0]["text"] == f"the value is {unregistered} ok", (
         "the caller gets the data itself"
     )
     (record,) = [r for r in caplog.records if r.getMessage() == "mcp tool called"]
-    output = record.__dict__["output"]
-    assert secret not in output
-    assert MASK in output
+    assert (record.__dict__["tool"], record.__dict__["is_error"]) == ("echo", False)
+    assert record.__dict__["items"] == 1 and record.__dict__["output_bytes"] > len(unregistered)
+    assert all(unregistered not in repr(r.__dict__) for r in caplog.records)

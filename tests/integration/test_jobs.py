@@ -15,6 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from mcp_console.core.errors import AppError
+from mcp_console.core.session_ids import SessionHash
 from tests.support.processes import base_env, console_command, running_api
 from tests.support.workers import (
     job_queue,
@@ -24,7 +25,7 @@ from tests.support.workers import (
     wait_for_worker_count,
 )
 
-OWNER = "session-owner-1"
+OWNER = SessionHash("session-owner-1")
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ async def test_enqueue_poll_succeeded_with_result(env: dict[str, str], tmp_path:
     with running_worker(env):
         async with job_queue(settings) as queue:
             accepted = await queue.enqueue(
-                "system.diagnostic", session_id=OWNER, args={"echo": "hi"}
+                "system.diagnostic", session_hash=OWNER, args={"echo": "hi"}
             )
             assert accepted.status == "queued"
             done = await wait_for_status(queue, accepted.job_id, OWNER, {"succeeded"})
@@ -56,7 +57,7 @@ async def test_failing_task_reports_its_code_and_progress(
         async with job_queue(settings) as queue:
             job = await queue.enqueue(
                 "system.diagnostic",
-                session_id=OWNER,
+                session_hash=OWNER,
                 args={"steps": 2, "sleep_seconds": 0.2, "fail_code": "UPSTREAM_REJECTED"},
             )
             failed = await wait_for_status(queue, job.job_id, OWNER, {"failed"})
@@ -71,13 +72,13 @@ async def test_other_sessions_job_is_indistinguishable_from_a_missing_one(
 ) -> None:
     settings = settings_from_env(env, tmp_path)
     async with job_queue(settings) as queue:
-        job = await queue.enqueue("system.diagnostic", session_id=OWNER, args={})
+        job = await queue.enqueue("system.diagnostic", session_hash=OWNER, args={})
         with pytest.raises(AppError) as other:
-            await queue.get(job.job_id, "someone-else")
+            await queue.get(job.job_id, SessionHash("someone-else"))
         with pytest.raises(AppError) as missing:
             await queue.get("0" * 32, OWNER)
         assert [job.job_id for job in await queue.list(OWNER)] == [job.job_id]
-        assert await queue.list("someone-else") == []
+        assert await queue.list(SessionHash("someone-else")) == []
     assert (other.value.code, other.value.status, other.value.message) == (
         missing.value.code,
         missing.value.status,
@@ -91,7 +92,7 @@ async def test_cancel_a_running_job_stops_it(env: dict[str, str], tmp_path: Path
     with running_worker(env):
         async with job_queue(settings) as queue:
             job = await queue.enqueue(
-                "system.diagnostic", session_id=OWNER, args={"steps": 100, "sleep_seconds": 30}
+                "system.diagnostic", session_hash=OWNER, args={"steps": 100, "sleep_seconds": 30}
             )
             await wait_for_status(queue, job.job_id, OWNER, {"running"})
             await asyncio.sleep(0.6)
@@ -112,7 +113,7 @@ async def test_cancel_a_queued_job_before_any_worker_runs_it(
 ) -> None:
     settings = settings_from_env(env, tmp_path)
     async with job_queue(settings) as queue:
-        job = await queue.enqueue("system.diagnostic", session_id=OWNER, args={"echo": "never"})
+        job = await queue.enqueue("system.diagnostic", session_hash=OWNER, args={"echo": "never"})
         assert (await queue.cancel(job.job_id, OWNER)).status == "cancelled"
         with running_worker(env):
             await wait_for_worker_count(env["REDIS_URL"], 1)
@@ -129,7 +130,7 @@ async def test_timeout_ends_failed_with_job_timeout(env: dict[str, str], tmp_pat
     with running_worker(env):
         async with job_queue(settings) as queue:
             job = await queue.enqueue(
-                "system.diagnostic", session_id=OWNER, args={"sleep_seconds": 20}
+                "system.diagnostic", session_hash=OWNER, args={"sleep_seconds": 20}
             )
             failed = await wait_for_status(queue, job.job_id, OWNER, {"failed"}, timeout=20)
     assert failed.error is not None
@@ -150,7 +151,7 @@ async def test_killed_worker_job_is_retried_or_fails_worker_lost(
     settings = settings_from_env(env, tmp_path)
     async with job_queue(settings) as queue:
         job = await queue.enqueue(
-            "system.diagnostic", session_id=OWNER, args={"steps": 3, "sleep_seconds": 1.5}
+            "system.diagnostic", session_hash=OWNER, args={"steps": 3, "sleep_seconds": 1.5}
         )
         with running_worker(env) as first:
             await wait_for_status(queue, job.job_id, OWNER, {"running"})
@@ -215,7 +216,7 @@ async def test_queue_keys_are_json_and_never_pickle(
     settings = settings_from_env(env, tmp_path)
     with running_worker(env):
         async with job_queue(settings) as queue:
-            job = await queue.enqueue("system.diagnostic", session_id=OWNER, args={"echo": "x"})
+            job = await queue.enqueue("system.diagnostic", session_hash=OWNER, args={"echo": "x"})
             await wait_for_status(queue, job.job_id, OWNER, {"succeeded"})
     raw = Redis.from_url(env["REDIS_URL"])
     keys = [key async for key in raw.scan_iter(count=500)]

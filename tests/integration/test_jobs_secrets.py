@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import configure_logging, secret_registry
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.jobs.runner import TaskSpec
 from mcp_console.jobs.worker import build_worker
@@ -18,7 +19,7 @@ from tests.support.redis_dump import dump_all
 from tests.support.workers import job_queue
 
 SECRET = "s3cr3t-value-from-the-vault-771"
-OWNER = "session-owner-2"
+OWNER = SessionHash("session-owner-2")
 
 
 async def leaky_task(ctx: dict[str, Any], record_key: str) -> dict[str, Any]:
@@ -44,7 +45,7 @@ async def test_exception_text_with_a_secret_is_sanitised_everywhere(
     try:
         async with job_queue(settings) as queue:
             job = await queue.enqueue(
-                "test.leaky", session_id=OWNER, args={"record_key": "test:record"}
+                "test.leaky", session_hash=OWNER, args={"record_key": "test:record"}
             )
             await worker.async_run()
             view = await queue.get(job.job_id, OWNER)

@@ -58,7 +58,7 @@ async def _resolve(
 ) -> dict[str, str]:
     items = [*fixture_items(), target]
     session = await parts.login(fake_bw, "states@example.test", items, **account)
-    return await parts.resolver.resolve(session.session_id, _env(batch, field))
+    return await parts.resolver.resolve(session.session_hash, _env(batch, field))
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["alone", "batch"])

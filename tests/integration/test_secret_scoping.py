@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2
 import pytest
 
-from mcp_console.core.logging import MASK, configure_logging
+from mcp_console.core.logging import MASK
 from tests.support.containers import Console, User, VaultSecret, run_worker
 from tests.support.images import (  # noqa: F401
     BuiltImage,
@@ -20,6 +19,7 @@ from tests.support.images import (  # noqa: F401
     docker_client_fixture,
 )
 from tests.support.installer import ITEM_ID, SECRET_NAME, installer_fixture  # noqa: F401
+from tests.support.log_capture import captured_fixture  # noqa: F401
 
 pytestmark = [
     pytest.mark.docker,
@@ -32,24 +32,18 @@ ORDINARY = "other-pw-Hq7-guessable-5150"  # same shape, not anyone's secret
 SLEEP_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 
 
-@pytest.fixture(name="logs")
-def logs_fixture() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("DEBUG", json_output=True, stream=stream)
-    yield stream
-    configure_logging("INFO", json_output=False)
-
-
-def _request_lines(logs: io.StringIO, response: httpx2.Response) -> list[str]:
+def _request_lines(captured: io.StringIO, response: httpx2.Response) -> list[str]:
     """Every log line (as written) of the request that got `response`."""
     request_id = response.headers["x-request-id"]
-    lines = [line for line in logs.getvalue().splitlines() if line.strip()]
+    lines = [line for line in captured.getvalue().splitlines() if line.strip()]
     return [line for line in lines if json.loads(line).get("request_id") == request_id]
 
 
-def _body_logged(logs: io.StringIO, response: httpx2.Response) -> str:
+def _body_logged(captured: io.StringIO, response: httpx2.Response) -> str:
     (line,) = [
-        line for line in _request_lines(logs, response) if '"logger": "mcp_console.request"' in line
+        line
+        for line in _request_lines(captured, response)
+        if '"logger": "mcp_console.request"' in line
     ]
     return json.dumps(json.loads(line)["body"])
 
@@ -86,7 +80,7 @@ def _install_async(console: Console, user: User, api_key: str, **fields: Any) ->
 
 @pytest.mark.parametrize("installer", [{"log_request_body": True}], indirect=True)
 def test_another_users_resolved_value_is_just_text(
-    installer: Console, busybox_image: BuiltImage, logs: io.StringIO
+    installer: Console, busybox_image: BuiltImage, captured: io.StringIO
 ) -> None:
     alice, bob = installer.login(ALICE_SECRET), installer.login(BOB_KEY)
     resolved = installer.client.post(
@@ -97,8 +91,8 @@ def test_another_users_resolved_value_is_just_text(
     assert _job(installer, alice, resolved)["status"] == "succeeded"
     own = _sync_create(installer, alice, busybox_image.tag, ALICE_SECRET.value)
     assert own.status_code == 201, own.text
-    assert ALICE_SECRET.value not in "".join(_request_lines(logs, own))
-    assert f'"GREETING": "{MASK}"' in _body_logged(logs, own), "Alice's logs mask her value"
+    assert ALICE_SECRET.value not in "".join(_request_lines(captured, own))
+    assert f'"GREETING": "{MASK}"' in _body_logged(captured, own), "Alice's logs mask her value"
 
     answers: dict[str, tuple[Any, ...]] = {}
     for text in (ALICE_SECRET.value, ORDINARY):
@@ -107,14 +101,14 @@ def test_another_users_resolved_value_is_just_text(
         job = _job(installer, bob, queued)
         answers[text] = (created.status_code, queued.status_code, _outcome(job))
         for response in (created, queued):
-            logged = _body_logged(logs, response)
+            logged = _body_logged(captured, response)
             assert f'"GREETING": "{text}"' in logged, "Bob's logs are not masked"
     assert answers[ALICE_SECRET.value] == answers[ORDINARY]
     assert answers[ORDINARY] == (201, 202, ("succeeded", None, ["container_id", "name", "status"]))
 
 
 def test_a_resolved_username_is_no_secret_for_job_results_or_logs(
-    installer: Console, logs: io.StringIO
+    installer: Console, captured: io.StringIO
 ) -> None:
     newcomer = VaultSecret("newcomer-item", "newcomer-pw-Xy5-value-1234")
     item = {**newcomer.item(), "login": {"username": "newcomer", "password": newcomer.value}}
@@ -133,7 +127,7 @@ def test_a_resolved_username_is_no_secret_for_job_results_or_logs(
     assert job["result"]["container_id"]
     audit = [
         json.loads(line)
-        for line in logs.getvalue().splitlines()
+        for line in captured.getvalue().splitlines()
         if '"message": "audit"' in line and "container.create" in line
     ]
     assert [entry["detail"] for entry in audit] == ["name=newcomer-echo-4"]

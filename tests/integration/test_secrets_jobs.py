@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mcp_console.core.logging import TOKEN_PATTERNS
+from tests.support.auth import settings_session_hash
 from tests.support.containers import (  # noqa: F401
     Console,
     VaultSecret,
@@ -44,7 +45,8 @@ def test_resolve_job_succeeds_names_keys_and_stores_no_value(console: Console) -
     assert job["status"] == "succeeded", job
     assert job["result"] == {"resolved": ["API_TOKEN", "DB_URL"], "plain": ["MODE"]}
     stored = stored_text(console)
-    cache_keys = [key for key in stored if key.startswith(f"cache:secret:{user.session_id}:")]
+    name = settings_session_hash(console.settings, user.session_id)
+    cache_keys = [key for key in stored if key.startswith(f"cache:secret:{name}:")]
     assert len(cache_keys) == 2  # the values now sit, encrypted, in the session cache
     for key, value in stored.items():
         assert API_TOKEN.value not in value, key

@@ -38,7 +38,7 @@ ORDINARY_ENV = {
     "MAX_TOKENS": "4096",
     "LOG_LEVEL": "debug",
     "KEY_ID": "abc",
-    "AUTH_URL": "https://auth.example.com/oauth/authorize?client_id=console",
+    "AUTH_URL": "https://auth.example.com/oauth/authorize?client_id=installer",
     "PUBLIC_KEY_PATH": "/etc/ssl/certs/public-key.pem",
     "AUTH_TYPE": "oauth_client_credentials",
     "API_TOKEN": SECRET.reference,
@@ -60,11 +60,6 @@ class Operation:
     path: str
     body: dict[str, Any]
     variants: list[dict[str, Any]] = field(default_factory=lambda: [{}])
-
-
-@pytest.fixture(name="console")
-def console_fixture(installer: Console) -> Console:
-    return installer
 
 
 def _config(image: str, env: dict[str, str]) -> dict[str, Any]:
@@ -89,35 +84,35 @@ def _assert_refused(response: Any, field_path: str) -> None:
 
 
 def test_sync_async_and_dry_run_paths_all_refuse_a_plain_token(
-    console: Console, busybox_image: BuiltImage, docker_client: docker.DockerClient
+    installer: Console, busybox_image: BuiltImage, docker_client: docker.DockerClient
 ) -> None:
-    user = console.login(SECRET)
+    user = installer.login(SECRET)
     config = _config(busybox_image.tag, {"GITHUB_TOKEN": TOKEN})
     for params in ({}, {"async": True}):
-        response = console.client.post(
+        response = installer.client.post(
             "/api/containers", params=params, json={"config": config}, headers=user.headers
         )
         _assert_refused(response, "config.env.GITHUB_TOKEN")
     for params in ({}, {"async": True}, {"dry_run": True}):
         plain_answer = _install_body(secrets={SECRET_NAME: "plain-answer-not-a-reference"})
-        response = console.client.post(
+        response = installer.client.post(
             "/api/containers/install", params=params, json=plain_answer, headers=user.headers
         )
         _assert_refused(response, f"secrets.{SECRET_NAME}")
         assert response.json()["error"]["fields"][0]["rule"] == "declared-secret"
         extra_env = _install_body(env={"GITHUB_TOKEN": TOKEN})
-        response = console.client.post(
+        response = installer.client.post(
             "/api/containers/install", params=params, json=extra_env, headers=user.headers
         )
         _assert_refused(response, "env.GITHUB_TOKEN")
-    assert console.listing(user) == {}
+    assert installer.listing(user) == {}
     assert not docker_client.containers.list(all=True, filters={"label": f"*={user.email}"})
-    for where, text in stored_text(console).items():
+    for where, text in stored_text(installer).items():
         assert TOKEN not in text and "plain-answer-not-a-reference" not in text, where
 
 
-def _operations(console: Console, user: User, image: str) -> dict[tuple[str, str], Operation]:
-    source = console.client.post(
+def _operations(installer: Console, user: User, image: str) -> dict[tuple[str, str], Operation]:
+    source = installer.client.post(
         "/api/catalog/sources",
         json={"name": "policy-source", "url": "http://127.0.0.1:8999/catalog.yaml"},
         headers=user.headers,
@@ -126,7 +121,7 @@ def _operations(console: Console, user: User, image: str) -> dict[tuple[str, str
     source_url = "http://127.0.0.1:8999/v2/catalog.yaml?channel=stable"  # loopback: allowed here
     catalog_source = {"name": "policy-source", "url": source_url}
     create = {"config": _config(image, ORDINARY_ENV), "start": False}
-    container_id = console.create(user, _config(image, ORDINARY_ENV), start=False)["container_id"]
+    container_id = installer.create(user, _config(image, ORDINARY_ENV), start=False)["container_id"]
     # The stored config sent back unchanged: every ordinary send answers 200 on version 1.
     edit = {
         "config_version": 1,
@@ -183,19 +178,19 @@ def _with_token(body: dict[str, Any], slot: tuple[Any, ...]) -> dict[str, Any]:
     return changed
 
 
-def _send(console: Console, user: User, op: Operation, body: Any, params: dict[str, Any]) -> Any:
-    return console.client.request(
+def _send(installer: Console, user: User, op: Operation, body: Any, params: dict[str, Any]) -> Any:
+    return installer.client.request(
         op.method.upper(), op.path, params=params, json=body, headers=user.headers
     )
 
 
-def _check_refusals(console: Console, user: User, op: Operation) -> None:
+def _check_refusals(installer: Console, user: User, op: Operation) -> None:
     """Every slot with the token is refused: by the policy, by a field check naming it, or as
     an id that names nothing (404)."""
     policy_refusals = 0
     for params in op.variants:
         for slot in _string_slots(op.body):
-            response = _send(console, user, op, _with_token(op.body, slot), params)
+            response = _send(installer, user, op, _with_token(op.body, slot), params)
             where = f"{op.method} {op.path} {params} {slot}: {response.text}"
             assert response.status_code in (404, 422), where
             assert TOKEN not in response.text, where
@@ -212,11 +207,11 @@ def _check_refusals(console: Console, user: User, op: Operation) -> None:
 
 
 def test_every_configuration_route_refuses_secrets(
-    console: Console, busybox_image: BuiltImage
+    installer: Console, busybox_image: BuiltImage
 ) -> None:
-    user = console.login(SECRET)
-    openapi = console.client.get("/openapi.json").json()
-    covered = _operations(console, user, busybox_image.tag)
+    user = installer.login(SECRET)
+    openapi = installer.client.get("/openapi.json").json()
+    covered = _operations(installer, user, busybox_image.tag)
     with_body = [
         (method, path)
         for path, item in openapi["paths"].items()
@@ -230,10 +225,10 @@ def test_every_configuration_route_refuses_secrets(
         assert key in covered, f"{key}: add a base body here and check it with the policy"
         operation = covered[key]
         for params in operation.variants:  # the ordinary values pass (no false positives)
-            response = _send(console, user, operation, operation.body, params)
+            response = _send(installer, user, operation, operation.body, params)
             assert response.status_code < 300, f"{key} {params}: {response.text}"
-        _check_refusals(console, user, operation)
+        _check_refusals(installer, user, operation)
     assert set(EXEMPT) - set(with_body) <= {("put", "/api/github-token")}
-    for where, text in stored_text(console).items():
+    for where, text in stored_text(installer).items():
         assert TOKEN not in text, where
-    assert TOKEN not in json.dumps(console.client.get("/api/audit", headers=user.headers).json())
+    assert TOKEN not in json.dumps(installer.client.get("/api/audit", headers=user.headers).json())

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from mcp_console.core.keys import parse_key_list
+from mcp_console.core.session_ids import SessionHash, SessionHasher
 from mcp_console.core.settings import Settings
 from tests.support.bitwarden import DEFAULT_MASTER_PASSWORD, FAKE_BW, FakeBitwarden
 
@@ -22,6 +24,19 @@ def fake_bw_settings(settings: Settings) -> Settings:
 
 def fake_bw_env(vaults_dir: Path | None = None) -> dict[str, str]:
     return FakeBitwarden(vaults_dir).env()
+
+
+def session_hash(credential_keys: str, session_id: str) -> SessionHash:
+    """The at-rest name (Redis keys, CLI directory) a console whose CREDENTIAL_ENCRYPTION_KEY is
+    `credential_keys` derives for a bearer token."""
+    keys = parse_key_list("CREDENTIAL_ENCRYPTION_KEY", credential_keys)
+    return SessionHasher.from_key_list(keys).digest(session_id)
+
+
+def settings_session_hash(settings: Settings, session_id: str) -> SessionHash:
+    key = settings.credential_encryption_key
+    assert key is not None
+    return session_hash(key.get_secret_value(), session_id)
 
 
 def bearer(session_id: str) -> dict[str, str]:

@@ -33,7 +33,7 @@ class Parts:
         self.resolver: SecretResolver = build_secret_resolver(settings, keys, redis)
 
     def cli_dir(self, session: AuthSession) -> Path:
-        return self.settings.data_dir / "bitwarden" / session.session_id
+        return self.settings.data_dir / "bitwarden" / session.session_hash
 
     async def login(
         self,

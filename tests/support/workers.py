@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.jobs.heartbeat import live_workers
 from mcp_console.jobs.queue import JobQueue
@@ -44,12 +45,17 @@ async def wait_for_worker_count(redis_url: str, count: int, timeout: float = 30)
 
 
 @contextmanager
-def running_worker(env: Mapping[str, str]) -> Iterator[subprocess.Popen[str]]:
+def running_worker(
+    env: Mapping[str, str], logs: list[str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """A real `mcp-console worker`; what it printed is appended to `logs` when given."""
     process = spawn_console(["worker"], env)
     try:
         yield process
     finally:
-        stop_process(process)
+        output = stop_process(process)
+        if logs is not None:
+            logs.append(output)
 
 
 @asynccontextmanager
@@ -64,11 +70,11 @@ async def job_queue(settings: Settings) -> AsyncIterator[JobQueue]:
 
 
 async def wait_for_status(
-    queue: JobQueue, job_id: str, session_id: str, statuses: set[str], timeout: float = 30
+    queue: JobQueue, job_id: str, session_hash: SessionHash, statuses: set[str], timeout: float = 30
 ) -> JobView:
     deadline = time.monotonic() + timeout
     while True:
-        view = await queue.get(job_id, session_id)
+        view = await queue.get(job_id, session_hash)
         if view.status in statuses:
             return view
         if view.status in FINAL_STATES or time.monotonic() > deadline:

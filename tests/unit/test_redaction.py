@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,6 +16,7 @@ from mcp_console.core.logging import (
     configure_logging,
     secret_registry,
 )
+from tests.support.log_capture import captured_fixture, json_lines  # noqa: F401
 
 TOKENS = {
     "bearer": "Bearer abc.def-ghi_jkl",
@@ -27,18 +27,6 @@ TOKENS = {
     "fernet": "gAAAAABl9n2Qw1Zq0b9sXYZabcdefghijklmnopqrstuvwxyz0123456789",
     "bitwarden_session": "A" * 40 + "b+/" * 15 + "x==",
 }
-
-
-@pytest.fixture
-def captured() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("DEBUG", json_output=True, stream=stream)
-    yield stream
-    configure_logging("INFO", json_output=False)
-
-
-def _lines(stream: io.StringIO) -> list[dict[str, object]]:
-    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("word", SENSITIVE_KEY_WORDS)
@@ -59,7 +47,7 @@ def test_token_patterns_are_masked_in_every_managed_logger(
 ) -> None:
     token = TOKENS[name]
     logging.getLogger(logger_name).warning("calling upstream with %s now", token)
-    (line,) = _lines(captured)
+    (line,) = json_lines(captured)
     assert token not in json.dumps(line)
     assert "***" in str(line["message"])
     assert line["logger"] == logger_name
@@ -79,7 +67,7 @@ def test_registered_exact_values_are_masked_anywhere(captured: io.StringIO) -> N
 
 def test_ordinary_text_is_left_readable(captured: io.StringIO) -> None:
     logging.getLogger("mcp_console.test").info("container started", extra={"image": "busybox:1"})
-    (line,) = _lines(captured)
+    (line,) = json_lines(captured)
     assert line["message"] == "container started"
     assert line["image"] == "busybox:1"
 

@@ -33,7 +33,7 @@ async def login(
 
 @router.post("/logout", openapi_extra=SENSITIVE)
 async def logout(session: CurrentSession, auth: AuthServiceDep) -> LogoutResponse:
-    await auth.logout(session.session_id)
+    await auth.logout(session.session_hash)
     return LogoutResponse(success=True, message="Logged out.")
 
 

@@ -35,7 +35,7 @@ async def current_session(
     if credentials is None:
         raise session_invalid()
     session = await auth.current(credentials.credentials)
-    bind_log_session(session.session_id)  # this request's log records use this session's values
+    bind_log_session(session.session_hash)  # this request's log records use this session's values
     return session
 
 
@@ -50,7 +50,7 @@ async def websocket_session(websocket: WebSocket) -> AuthSession:
     """Same check for WebSockets, from the `Authorization` header of the upgrade request."""
     auth: AuthService = websocket.app.state.services.auth
     session = await auth.current(bearer_token(websocket.headers.get("authorization")))
-    bind_log_session(session.session_id)
+    bind_log_session(session.session_hash)
     return session
 
 

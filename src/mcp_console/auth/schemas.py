@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from mcp_console.core.session_ids import SessionHash
+
 # No leading "-": the e-mail is an argument of `bw login` and must never parse as a flag.
 _Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s-][^@\s]*@[^@\s]+$")]
 _Secret = Annotated[SecretStr, Field(min_length=1, max_length=1024)]
@@ -58,9 +60,13 @@ class SessionResponse(BaseModel):
 
 @dataclass(frozen=True)
 class AuthSession:
-    """A valid session as seen by a protected route (never carries the Bitwarden key)."""
+    """A valid session as seen by a protected route (never carries the Bitwarden key).
+
+    `session_id` is the bearer token, only ever sent back to its holder; `session_hash` is the
+    name everything at rest uses (Redis keys, job records, the CLI data directory)."""
 
     session_id: str
+    session_hash: SessionHash
     user_email: str
     created_at: datetime
     expires_at: datetime

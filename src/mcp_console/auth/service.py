@@ -16,6 +16,7 @@ from mcp_console.auth.store import SessionRecord, SessionStore
 from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyRing
 from mcp_console.core.secret_registry import SecretRegistry, log_session
+from mcp_console.core.session_ids import SessionHash, SessionHasher
 from mcp_console.secrets.cache import SecretCache
 
 logger = logging.getLogger("mcp_console.auth")
@@ -24,9 +25,11 @@ _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _PENDING_CALLS = 4
 
 
-def to_auth_session(record: SessionRecord) -> AuthSession:
+def to_auth_session(session_id: str, record: SessionRecord) -> AuthSession:
+    """`session_id` is the token the client holds; the record only knows its hash."""
     return AuthSession(
-        session_id=record.session_id,
+        session_id=session_id,
+        session_hash=record.session_hash,
         user_email=record.email,
         created_at=record.created_at,
         expires_at=record.expires_at,
@@ -44,6 +47,7 @@ class AuthService:
         cache: SecretCache,
         dirs: LoginDirectories,
         ring: KeyRing,
+        hasher: SessionHasher,
         registry: SecretRegistry,
         cli_timeout_seconds: float,
     ) -> None:
@@ -53,6 +57,7 @@ class AuthService:
         self._cache = cache
         self._dirs = dirs
         self._ring = ring
+        self._hasher = hasher
         self._registry = registry
         self._pending_ttl = math.ceil(cli_timeout_seconds * _PENDING_CALLS) + 30
 
@@ -70,23 +75,24 @@ class AuthService:
 
     async def _login(self, request: LoginRequest) -> AuthSession:
         session_id = secrets.token_urlsafe(32)
+        session_hash = self._hasher.digest(session_id)
         # The master password and client secret are this user's: masked in this session's log
         # records only (see `core.secret_registry`), never in another user's.
-        self._registry.register_session(session_id, _secrets_of(request), self._pending_ttl)
-        with log_session(session_id):
-            await self._store.reserve(session_id, self._pending_ttl)
-            directory = self._dirs.create(session_id)
+        self._registry.register_session(session_hash, _secrets_of(request), self._pending_ttl)
+        with log_session(session_hash):
+            await self._store.reserve(session_hash, self._pending_ttl)
+            directory = self._dirs.create(session_hash)
             try:
                 email, bw_key = await self._unlock(request, directory)
                 self._registry.register(bw_key)
                 await self._cli.sync(directory, bw_key)
-                record = await self._store.create(session_id, email, self._ring.encrypt(bw_key))
-                self._registry.register_session(session_id, (), record.lifetime_seconds)
+                record = await self._store.create(session_hash, email, self._ring.encrypt(bw_key))
+                self._registry.register_session(session_hash, (), record.lifetime_seconds)
             except BaseException:
-                await self._abandon(session_id)
+                await self._abandon(session_hash)
                 raise
             logger.info("login succeeded", extra={"method": request.method})
-        return to_auth_session(record)
+        return to_auth_session(session_id, record)
 
     async def _unlock(self, request: LoginRequest, directory: Path) -> tuple[str, str]:
         """Log in and unlock; returns the verified e-mail and the CLI session key."""
@@ -111,38 +117,38 @@ class AuthService:
         """The live session for a bearer token, with its sliding expiry renewed."""
         if not session_id or len(session_id) > 128 or not set(session_id) <= _TOKEN_CHARS:
             raise session_invalid()
-        record = await self._store.touch(session_id)
+        record = await self._store.touch(self._hasher.digest(session_id))
         if record is None:
             raise session_invalid()
-        return to_auth_session(record)
+        return to_auth_session(session_id, record)
 
-    async def logout(self, session_id: str) -> None:
+    async def logout(self, session_hash: SessionHash) -> None:
         """Invalidate first (every process sees it at once), then clean up."""
-        await self._store.delete(session_id)
+        await self._store.delete(session_hash)
         try:
-            await self._cli.lock(self._dirs.path(session_id))
+            await self._cli.lock(self._dirs.path(session_hash))
         except AppError as exc:
             logger.warning("could not lock the CLI before removing it (%s)", exc.code)
-        await self._clean_up(session_id)
+        await self._clean_up(session_hash)
 
-    async def _abandon(self, session_id: str) -> None:
+    async def _abandon(self, session_hash: SessionHash) -> None:
         """Undo a login that failed half-way (its pending record also expires on its own)."""
         try:
-            await self._store.delete(session_id)
+            await self._store.delete(session_hash)
         except AppError as exc:
             logger.warning("pending login record left to expire (%s)", exc.code)
-        await self._clean_up(session_id)
+        await self._clean_up(session_hash)
 
-    async def _clean_up(self, session_id: str) -> None:
+    async def _clean_up(self, session_hash: SessionHash) -> None:
         """Remove a session's cache and CLI directory; failures are left to the cleanup cron.
         This process forgets the session's values for log redaction; other processes' sets
         expire with the session's lifetime."""
-        self._registry.drop_session(session_id)
+        self._registry.drop_session(session_hash)
         try:
-            await self._cache.purge(session_id)
+            await self._cache.purge(session_hash)
         except AppError as exc:
             logger.warning("session clean-up deferred to the cleanup job (%s)", exc.code)
-        self._dirs.remove(session_id)
+        self._dirs.remove(session_hash)
 
 
 def _two_step(request: MasterPasswordLogin) -> tuple[int, str] | None:

@@ -37,6 +37,7 @@ def build_auth_service(settings: Settings, keys: KeyManager, redis: RedisService
         cache=SecretCache(redis, keys.credential),
         dirs=LoginDirectories(settings.data_dir),
         ring=keys.credential,
+        hasher=keys.session_hasher,
         registry=secret_registry,
         cli_timeout_seconds=settings.bitwarden_cli_timeout_seconds,
     )

@@ -1,5 +1,6 @@
 """Auth session records in Redis, updated only through atomic scripts.
 
+Records are keyed by the session's hash (`core/session_ids.py`), never by the bearer token.
 Every process reads the clock of Redis itself (`TIME` inside the scripts), so several API
 processes on several hosts agree on expiry. A touch is a single script: it cannot revive a record
 that a concurrent logout deleted, and `last_activity` only ever moves forward.
@@ -14,6 +15,7 @@ from redis.asyncio import Redis
 
 from mcp_console.auth.lua import run_script
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 
 SESSION_PREFIX = "session:auth:"
 
@@ -59,7 +61,7 @@ def _time(ms: int) -> datetime:
 class SessionRecord:
     """A live record as stored; `bw_key` is still Fernet-encrypted."""
 
-    session_id: str
+    session_hash: SessionHash
     email: str
     bw_key: str
     created_at: datetime
@@ -69,10 +71,10 @@ class SessionRecord:
     lifetime_seconds: int  # until the absolute maximum: the longest it can still be alive
 
     @classmethod
-    def from_fields(cls, session_id: str, fields: dict[str, str]) -> SessionRecord:
+    def from_fields(cls, session_hash: SessionHash, fields: dict[str, str]) -> SessionRecord:
         now, ttl = int(fields["_now"]), int(fields["_ttl"])
         return cls(
-            session_id=session_id,
+            session_hash=session_hash,
             email=fields["email"],
             bw_key=fields["bw_key"],
             created_at=_time(int(fields["created_at"])),
@@ -84,7 +86,7 @@ class SessionRecord:
 
 
 class SessionStore:
-    """Creates, renews and deletes `session:auth:{id}` records."""
+    """Creates, renews and deletes `session:auth:{session hash}` records."""
 
     def __init__(self, redis: RedisService, idle_seconds: float, max_seconds: float) -> None:
         self._redis = redis
@@ -92,15 +94,15 @@ class SessionStore:
         self._max_ms = max(1, int(max_seconds * 1000))
 
     @staticmethod
-    def key(session_id: str) -> str:
-        return SESSION_PREFIX + session_id
+    def key(session_hash: SessionHash) -> str:
+        return SESSION_PREFIX + session_hash
 
-    async def reserve(self, session_id: str, ttl_seconds: int) -> None:
+    async def reserve(self, session_hash: SessionHash, ttl_seconds: int) -> None:
         """Mark a login in progress, so the cleanup sweep leaves its CLI directory alone.
 
         A pending record has no expiry fields, so `touch` treats it as not (yet) valid.
         """
-        key = self.key(session_id)
+        key = self.key(session_hash)
 
         async def write(r: Redis) -> None:
             async with r.pipeline(transaction=True) as pipe:
@@ -110,20 +112,22 @@ class SessionStore:
 
         await self._redis.call(write)
 
-    async def create(self, session_id: str, email: str, encrypted_bw_key: str) -> SessionRecord:
+    async def create(
+        self, session_hash: SessionHash, email: str, encrypted_bw_key: str
+    ) -> SessionRecord:
         args = (self._idle_ms, self._max_ms, email, encrypted_bw_key)
-        await run_script(self._redis, _CREATE, [self.key(session_id)], args)
-        record = await self.touch(session_id)
+        await run_script(self._redis, _CREATE, [self.key(session_hash)], args)
+        record = await self.touch(session_hash)
         assert record is not None, "a session just created cannot be missing"
         return record
 
-    async def touch(self, session_id: str) -> SessionRecord | None:
+    async def touch(self, session_hash: SessionHash) -> SessionRecord | None:
         """Renew the sliding expiry and return the record, or None if missing/expired."""
-        raw = await run_script(self._redis, _TOUCH, [self.key(session_id)], [self._idle_ms])
+        raw = await run_script(self._redis, _TOUCH, [self.key(session_hash)], [self._idle_ms])
         if not raw:
             return None
         fields = {str(raw[i]): str(raw[i + 1]) for i in range(0, len(raw), 2)}
-        return SessionRecord.from_fields(session_id, fields)
+        return SessionRecord.from_fields(session_hash, fields)
 
-    async def delete(self, session_id: str) -> bool:
-        return bool(await self._redis.delete(self.key(session_id)))
+    async def delete(self, session_hash: SessionHash) -> bool:
+        return bool(await self._redis.delete(self.key(session_hash)))

@@ -98,7 +98,7 @@ async def _create(
 ) -> JSONResponse:
     if run_async:
         job = await jobs.enqueue(
-            INSTALL_TASK, session_id=actor.session_id, args=install_args(actor, request, origin)
+            INSTALL_TASK, session_hash=actor.session_hash, args=install_args(actor, request, origin)
         )
         accepted = JobAccepted(job_id=job.job_id, status="queued")
         return JSONResponse(accepted.model_dump(), status_code=202)
@@ -134,7 +134,7 @@ async def edit_container_config(
     if not (restart and run_async):
         return JSONResponse(edited.model_dump(mode="json"))
     args = {"container_id": edited.container_id, "owner": actor.owner}
-    job = await jobs.enqueue(RESTART_TASK, session_id=actor.session_id, args=args)
+    job = await jobs.enqueue(RESTART_TASK, session_hash=actor.session_hash, args=args)
     queued = ConfigEditQueued(
         job_id=job.job_id, config_version=edited.config_version, changed=edited.changed
     )

@@ -21,7 +21,7 @@ class CatalogLookup(Protocol):
 
 
 def actor_of(session: AuthSession) -> Actor:
-    return Actor(owner=session.user_email, session_id=session.session_id)
+    return Actor(owner=session.user_email, session_hash=session.session_hash)
 
 
 def _service(services: AppServices) -> ContainerService:

@@ -64,6 +64,7 @@ from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
 from mcp_console.core.secret_registry import log_session
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.secrets import policy
 from mcp_console.secrets.refs import has_references
@@ -77,16 +78,17 @@ class EnvResolver(Protocol):
     """Replaces `{{ bw:item:field }}` references with values (the secrets resolver)."""
 
     async def resolve(
-        self, session_id: str, env: Mapping[str, str], secret_names: Collection[str] = ()
+        self, session_hash: SessionHash, env: Mapping[str, str], secret_names: Collection[str] = ()
     ) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: the owner e-mail (labels, records, audit) and the session (secret cache)."""
+    """Who acts: the owner e-mail (labels, records, audit) and the session's at-rest name
+    (secret cache, CLI directory, job records)."""
 
     owner: str
-    session_id: str
+    session_hash: SessionHash
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ class ContainerService:
     async def _resolve(self, row: ManagedContainer, actor: Actor) -> dict[str, str]:
         """The env with references replaced (session cache first); values stay in memory."""
         config = ContainerConfig.model_validate(row.config)
-        return await self._resolver.resolve(actor.session_id, config.env, config.secret_env)
+        return await self._resolver.resolve(actor.session_hash, config.env, config.secret_env)
 
     def _spec(self, row: ManagedContainer, env: dict[str, str]) -> ContainerSpec:
         config = ContainerConfig.model_validate(row.config)
@@ -417,7 +419,7 @@ class ContainerService:
         await self._resolve(row, actor)  # no references: returns at once, no session lookup
         stream = self._docker.logs(row.docker_id, tail=tail, since=since, follow=follow)
         async for batch in stream:
-            with log_session(actor.session_id):  # this session's values, no other's
+            with log_session(actor.session_hash):  # this session's values, no other's
                 texts = await redactor.texts_off_loop([line.text for line in batch])
             yield [
                 {"stream": line.stream, "time": line.timestamp, "line": text}

@@ -13,6 +13,7 @@ from typing import Any
 from mcp_console.containers.schemas import CreateContainerRequest
 from mcp_console.containers.service import Actor, Origin
 from mcp_console.containers.wiring import build_container_service, docker_adapter
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.jobs.progress import report_progress
 
 INSTALL_TASK = "containers.install"
@@ -42,7 +43,7 @@ async def install(
     async def progress(percent: int, message: str) -> None:
         await report_progress(ctx, percent, message)
 
-    actor = Actor(owner=owner, session_id=str(ctx["session_id"]))
+    actor = Actor(owner=owner, session_hash=SessionHash(str(ctx["session_hash"])))
     async with docker_adapter(ctx["settings"]) as docker:
         service = build_container_service(
             ctx["settings"], ctx["keys"], ctx["redis"], ctx["database"], docker
@@ -61,7 +62,7 @@ async def install(
 async def restart(ctx: dict[str, Any], *, container_id: str, owner: str) -> dict[str, Any]:
     """Restart from the stored config (after an edit with `?restart=true&async=true`): the
     arguments are ids, the result the action's ids, name and status."""
-    actor = Actor(owner=owner, session_id=str(ctx["session_id"]))
+    actor = Actor(owner=owner, session_hash=SessionHash(str(ctx["session_hash"])))
     async with docker_adapter(ctx["settings"]) as docker:
         service = build_container_service(
             ctx["settings"], ctx["keys"], ctx["redis"], ctx["database"], docker

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from mcp_console.core.logging import SecretRegistry
+from mcp_console.core.session_ids import SessionHasher
 from mcp_console.core.settings import Settings
 
 KEYGEN_HINT = "generate one with `mcp-console keygen`"
@@ -111,24 +112,22 @@ class KeyRing:
 
 @dataclass(frozen=True)
 class KeyManager:
-    """Both key rings the console needs; built once at start-up and handed to services."""
+    """Both key rings the console needs, and the session-id hasher derived from the first
+    credential key; built once at start-up and handed to services."""
 
     credential: KeyRing
     oauth: KeyRing
+    session_hasher: SessionHasher
 
     @classmethod
     def from_settings(cls, settings: Settings, registry: SecretRegistry) -> KeyManager:
         credential = settings.credential_encryption_key
         oauth = settings.oauth_token_encryption_key
+        credential_keys = parse_key_list(
+            "CREDENTIAL_ENCRYPTION_KEY", credential.get_secret_value() if credential else None
+        )
         return cls(
-            credential=KeyRing(
-                "CREDENTIAL_ENCRYPTION_KEY",
-                parse_key_list(
-                    "CREDENTIAL_ENCRYPTION_KEY",
-                    credential.get_secret_value() if credential else None,
-                ),
-                registry,
-            ),
+            credential=KeyRing("CREDENTIAL_ENCRYPTION_KEY", credential_keys, registry),
             oauth=KeyRing(
                 "OAUTH_TOKEN_ENCRYPTION_KEY",
                 parse_key_list(
@@ -136,6 +135,7 @@ class KeyManager:
                 ),
                 registry,
             ),
+            session_hasher=SessionHasher.from_key_list(credential_keys),
         )
 
     def ring(self, purpose: str) -> KeyRing:

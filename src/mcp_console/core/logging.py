@@ -53,10 +53,20 @@ SENSITIVE_KEY_WORDS = (
     "encryption_key",
 )
 # A `key=value`, `key: value` or `"key": "value"` pair inside free text (query strings,
-# repr()s...). The key is any bounded word that starts a run of word characters, so the pattern
-# is linear; whether the key is sensitive is decided in Python, and only then is the value
-# (bounded, quoted or bare) matched at the separator's end.
-_KEY_AND_SEPARATOR = re.compile(r"""(?<![\w-])(["']?)([\w-]{1,80}+)\1[ \t]{0,8}+[:=][ \t]{0,8}+""")
+# repr()s...). Only runs of word characters holding a sensitive word are looked at: the word is
+# found first (a literal alternation), then the run's start (at most `MAX_KEY_CHARS` back), the
+# key and separator at that start, and the (bounded, quoted or bare) value at the separator's
+# end. Each run is visited once, so the pass is linear.
+MAX_KEY_CHARS = 80
+_SENSITIVE_WORD = re.compile(
+    "|".join(re.escape(w).replace(r"\-", "[-_]").replace("_", "[-_]") for w in SENSITIVE_KEY_WORDS),
+    re.IGNORECASE,
+)
+_RUN_BEFORE = re.compile(rf"[\w-]{{0,{MAX_KEY_CHARS}}}+\Z")
+_RUN_AFTER = re.compile(r"[\w-]*+")
+_KEY_AND_SEPARATOR = re.compile(
+    rf"""(?<![\w-])(["']?)([\w-]{{1,{MAX_KEY_CHARS}}}+)\1[ \t]{{0,8}}+[:=][ \t]{{0,8}}+"""
+)
 _VALUE = re.compile(r""""[^"\n]{0,4096}+"|'[^'\n]{0,4096}+'|[^\s&,;}\])]{1,4096}+""")
 TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(p.regex for p in SECRET_PATTERNS)
 
@@ -141,16 +151,19 @@ class Redactor:
 def _mask_sensitive_pairs(text: str) -> str:
     """Mask the value of every `key=value` pair whose key is sensitive, in one forward pass."""
     out: list[str] = []
-    cursor = 0
-    position = 0
-    while (pair := _KEY_AND_SEPARATOR.search(text, position)) is not None:
-        position = pair.end()
-        if not is_sensitive_key(pair.group(2)):
+    cursor = position = 0
+    while (word := _SENSITIVE_WORD.search(text, position)) is not None:
+        run = _RUN_BEFORE.search(text, max(0, word.start() - MAX_KEY_CHARS), word.start())
+        start = run.start() if run else word.start()
+        if start and text[start - 1] in "\"'":
+            start -= 1
+        pair = _KEY_AND_SEPARATOR.match(text, start)
+        value = _VALUE.match(text, pair.end()) if pair and pair.end(2) >= word.end() else None
+        if pair is None or value is None:
+            after = _RUN_AFTER.match(text, word.end())
+            position = after.end() if after else word.end()  # the rest of this run: same key
             continue
-        value = _VALUE.match(text, position)
-        if value is None:
-            continue
-        out += [text[cursor:position], MASK]
+        out += [text[cursor : pair.end()], MASK]
         cursor = position = value.end()
     if not out:
         return text
@@ -227,6 +240,25 @@ def _readable(entry: dict[str, Any]) -> str:
 
 
 MANAGED_LOGGERS = ("mcp_console", "uvicorn", "uvicorn.error", "uvicorn.access", "arq", "alembic")
+# The MCP SDK logs whole JSON-RPC messages (tool results, resource contents) at debug level, and
+# parse failures with a traceback that quotes the input. Payloads are never logged, whatever
+# LOG_LEVEL says: only its warnings and errors pass, with the exception's type instead of its text.
+PAYLOAD_LOGGERS = ("mcp",)
+
+
+class PayloadLoggerFilter(logging.Filter):
+    """Keeps protocol libraries' records to their outcome; everyone else's pass unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any(record.name == n or record.name.startswith(n + ".") for n in PAYLOAD_LOGGERS):
+            return True
+        if record.levelno < logging.WARNING:
+            return False
+        if record.exc_info:
+            kind = record.exc_info[0].__name__ if record.exc_info[0] else "error"
+            record.msg, record.args = f"{record.getMessage()} ({kind})", None
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def configure_logging(
@@ -235,6 +267,7 @@ def configure_logging(
     """Route the app, uvicorn and arq loggers to one redacting handler on the root logger."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(json_output))
+    handler.addFilter(PayloadLoggerFilter())
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

@@ -368,13 +368,15 @@ def _parse_line(stream_id: int, raw: bytes) -> mt.JSONRPCMessage | None:
     text = raw.decode(errors="replace").strip()
     if not text:
         return None
+    # Sizes only: a server's output may echo tool arguments or results (payloads are never logged;
+    # the container's own log stream shows its stderr to its owner).
     if stream_id != STDOUT:
-        logger.debug("mcp server stderr", extra={"line": redactor.text(text)[:500]})
+        logger.debug("mcp server stderr line", extra={"bytes": len(raw)})
         return None
     try:
         return mt.jsonrpc_message_adapter.validate_json(text, by_name=False)
     except ValueError:
-        logger.debug("non-JSON-RPC stdout line ignored", extra={"line": redactor.text(text)[:200]})
+        logger.debug("non-JSON-RPC stdout line ignored", extra={"bytes": len(raw)})
         return None
 
 

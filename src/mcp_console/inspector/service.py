@@ -4,6 +4,11 @@ Two kinds of target. A managed container (owned by the caller, running, started 
 open) is reached over stdio through the process-wide session pool. A remote server is reached
 over streamable HTTP or SSE with one short session per request. Tool calls are checked against
 the tool's `inputSchema` first; a tool's own error result is returned as data.
+
+Payloads are never logged: tool arguments and results, resource contents and prompt messages
+may hold vault values, and the redactor's exact-value registry only knows what this process
+resolved (not what another replica, the worker or a restarted API did). Log lines carry names,
+counts, sizes in bytes, durations and outcomes.
 """
 
 from __future__ import annotations
@@ -19,14 +24,12 @@ from typing import Any, Protocol
 
 from mcp_console.containers.service import Actor
 from mcp_console.core.errors import AppError
-from mcp_console.core.logging import redactor
 from mcp_console.inspector import schemas
 from mcp_console.inspector.client import McpClient, handshake_failed
 from mcp_console.inspector.pool import StdioSessionPool
 from mcp_console.inspector.validation import check_arguments
 
 logger = logging.getLogger("mcp_console.inspector")
-LOGGED_OUTPUT_CHARS = 2000
 RemoteConnector = Callable[[schemas.RemoteServer], AbstractAsyncContextManager[McpClient]]
 
 
@@ -88,19 +91,26 @@ class InspectorService:
             return await client.list_prompts()
 
     async def read_resource(self, target: Target, uri: str) -> schemas.ResourceContents:
+        """Logged without the URI (it may carry parameters; only its size) nor the contents."""
+        started = time.perf_counter()
         async with self._client(target) as client:
-            return await client.read_resource(uri)
+            result = await client.read_resource(uri)
+        _log_exchange("mcp resource read", started, uri, result.contents)
+        return result
 
     async def get_prompt(
         self, target: Target, name: str, arguments: dict[str, str]
     ) -> schemas.PromptMessages:
+        started = time.perf_counter()
         async with self._client(target) as client:
-            return await client.get_prompt(name, arguments)
+            result = await client.get_prompt(name, arguments)
+        _log_exchange("mcp prompt fetched", started, arguments, result.messages, prompt=name)
+        return result
 
     async def call_tool(
         self, target: Target, name: str, arguments: dict[str, Any]
     ) -> schemas.ToolCallResult:
-        """Validate, call, log a redacted preview of the output; error results are data."""
+        """Validate, call, log the exchange's sizes and outcome; error results are data."""
         async with self._client(target) as client:
             tool = await client.tool(name)
             if tool is None:
@@ -113,14 +123,13 @@ class InspectorService:
             check_arguments(name, tool.input_schema, arguments)
             started = time.perf_counter()
             result = await client.call_tool(name, arguments)
-        logger.info(
+        _log_exchange(
             "mcp tool called",
-            extra={
-                "tool": name,
-                "is_error": result.is_error,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "output": _output_preview(result),
-            },
+            started,
+            arguments,
+            result.content,
+            tool=name,
+            is_error=result.is_error,
         )
         return result
 
@@ -155,7 +164,21 @@ class InspectorService:
         return docker_id
 
 
-def _output_preview(result: schemas.ToolCallResult) -> str:
-    """Redacted first (so no cut can split a secret past the registry), then shortened."""
-    output = {"content": result.content, "structured_content": result.structured_content}
-    return redactor.text(json.dumps(output, default=str))[:LOGGED_OUTPUT_CHARS]
+def _size(payload: object) -> int:
+    """Bytes of a payload's JSON form: how much went or came back, never what."""
+    return len(json.dumps(payload, default=str).encode("utf-8"))
+
+
+def _log_exchange(
+    message: str, started: float, sent: object, received: list[Any], **names: str | bool
+) -> None:
+    """Names, counts, sizes and the duration: what was sent and received is measured, never
+    written."""
+    fields = {
+        **names,
+        "argument_bytes": _size(sent),
+        "items": len(received),
+        "output_bytes": _size(received),
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    logger.info(message, extra=fields)

@@ -18,12 +18,12 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 @router.get("", response_model=JobList)
 async def list_jobs(session: CurrentSession, jobs: JobQueueDep) -> JobList:
-    return JobList(jobs=await jobs.list(session.session_id))
+    return JobList(jobs=await jobs.list(session.session_hash))
 
 
 @router.get("/{job_id}", response_model=JobView, responses=NOT_FOUND)
 async def get_job(job_id: str, session: CurrentSession, jobs: JobQueueDep) -> JobView:
-    return await jobs.get(job_id, session.session_id)
+    return await jobs.get(job_id, session.session_hash)
 
 
 @router.post(
@@ -32,4 +32,4 @@ async def get_job(job_id: str, session: CurrentSession, jobs: JobQueueDep) -> Jo
     responses={**NOT_FOUND, 409: {"description": "JOB_ALREADY_FINISHED"}},
 )
 async def cancel_job(job_id: str, session: CurrentSession, jobs: JobQueueDep) -> JobView:
-    return await jobs.cancel(job_id, session.session_id)
+    return await jobs.cancel(job_id, session.session_hash)

@@ -2,6 +2,8 @@
 
 Sessions expire in Redis by TTL, so nothing runs at that moment; this sweep finds leftovers whose
 owning session key is gone: secret cache entries, Bitwarden CLI data directories, mTLS bundles.
+Leftovers and records are named alike (auth sessions by their keyed hash, `core/session_ids.py`),
+so names are compared as they are, with no key needed here.
 A failure is logged (redacted) and the leftover stays for the next sweep.
 """
 
@@ -41,10 +43,10 @@ async def sweep_secret_cache(redis: RedisService) -> int:
     async for batch in redis.scan_keys(SECRET_CACHE_PREFIX):
         orphans = []
         for key in batch:
-            session_id = key[len(SECRET_CACHE_PREFIX) :].split(":", 1)[0]
-            if session_id not in checked:
-                checked[session_id] = await _session_alive(redis, AUTH_SESSION_PREFIX + session_id)
-            if not checked[session_id]:
+            name = key[len(SECRET_CACHE_PREFIX) :].split(":", 1)[0]
+            if name not in checked:
+                checked[name] = await _session_alive(redis, AUTH_SESSION_PREFIX + name)
+            if not checked[name]:
                 orphans.append(key)
         removed += await redis.delete(*orphans)
     return removed

@@ -11,6 +11,7 @@ from arq.utils import timestamp_ms
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.jobs.heartbeat import HEARTBEAT_PREFIX
 from mcp_console.jobs.schemas import FINAL_STATES, JobView
 from mcp_console.jobs.store import JobStore, to_view
@@ -34,33 +35,36 @@ class JobQueue:
     async def close(self) -> None:
         await self.arq.aclose(close_connection_pool=True)
 
-    async def enqueue(self, task: str, *, session_id: str, args: dict[str, Any]) -> JobView:
+    async def enqueue(
+        self, task: str, *, session_hash: SessionHash, args: dict[str, Any]
+    ) -> JobView:
         """Record the job, then queue it. Arguments are identifiers and configuration that
         already passed the secrets policy (`secrets/policy.py`) in the domain that built them."""
         job_id = uuid.uuid4().hex
-        await self.store.create(job_id, task, session_id)
+        await self.store.create(job_id, task, session_hash)
         await self.redis.call(lambda _r: self.arq.enqueue_job(task, _job_id=job_id, **args))
-        return await self.get(job_id, session_id)
+        return await self.get(job_id, session_hash)
 
-    async def get(self, job_id: str, session_id: str) -> JobView:
+    async def get(self, job_id: str, session_hash: SessionHash) -> JobView:
+        """Owner only: the record's session hash must be the caller's."""
         record = await self.store.read(job_id)
-        if not record or record.get("session_id") != session_id:
+        if not record or record.get("session_hash") != session_hash:
             raise job_not_found()
         if record["status"] not in FINAL_STATES:
             record = await self._reconcile(job_id, record)
         return to_view(record)
 
-    async def list(self, session_id: str) -> list[JobView]:
+    async def list(self, session_hash: SessionHash) -> list[JobView]:
         views = []
-        for job_id in await self.store.recent_ids(session_id):
+        for job_id in await self.store.recent_ids(session_hash):
             try:
-                views.append(await self.get(job_id, session_id))
+                views.append(await self.get(job_id, session_hash))
             except AppError:
                 continue  # expired between the index read and the record read
         return views
 
-    async def cancel(self, job_id: str, session_id: str) -> JobView:
-        view = await self.get(job_id, session_id)
+    async def cancel(self, job_id: str, session_hash: SessionHash) -> JobView:
+        view = await self.get(job_id, session_hash)
         if view.status in FINAL_STATES:
             raise AppError(
                 "JOB_ALREADY_FINISHED",
@@ -72,7 +76,7 @@ class JobQueue:
         if view.status == "queued":
             await self.store.finish(job_id, "cancelled")
         await self.redis.call(lambda r: r.zadd(abort_jobs_ss, {job_id: timestamp_ms()}))
-        return await self.get(job_id, session_id)
+        return await self.get(job_id, session_hash)
 
     async def _reconcile(self, job_id: str, record: dict[str, Any]) -> dict[str, Any]:
         """Catch jobs whose worker died: ARQ finished them without running our wrapper (retries

@@ -51,9 +51,9 @@ def tracked(spec: TaskSpec, timeout: float, max_tries: int) -> Callable[..., Awa
             attempt=attempt,
             worker=ctx.get("worker_name"),
         )
-        session_id = record.get("session_id")
-        task_ctx = {**ctx, "session_id": session_id}
-        with log_session(str(session_id) if session_id else None):  # its values, no other's
+        session_hash = record.get("session_hash")
+        task_ctx = {**ctx, "session_hash": session_hash}
+        with log_session(str(session_hash) if session_hash else None):  # its values, no other's
             status, fields = await _execute(spec, task_ctx, kwargs, timeout, attempt, max_tries)
         await store.finish(job_id, status, **fields)
         return {"status": status}

@@ -1,7 +1,8 @@
 """Job records in Redis (`job:meta:{id}` hashes plus a per-session index), next to ARQ's own keys.
 
 ARQ knows whether a job is queued or done; this record adds what clients need and ARQ does not
-keep: the owning session, progress, timestamps and a sanitised error. Only JSON goes in here.
+keep: the owning session (its hash, `core/session_ids.py`, never the bearer token), progress,
+timestamps and a sanitised error. Only JSON goes in here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.jobs.schemas import FINAL_STATES, JobView
 
 META_PREFIX = "job:meta:"
@@ -27,16 +29,16 @@ class JobStore:
         self.redis = redis
         self.retention_seconds = retention_seconds
 
-    async def create(self, job_id: str, task: str, session_id: str) -> None:
+    async def create(self, job_id: str, task: str, session_hash: SessionHash) -> None:
         fields = {
             "job_id": job_id,
             "task": task,
-            "session_id": session_id,
+            "session_hash": session_hash,
             "status": "queued",
             "queued_at": utc_now(),
             "attempt": 0,
         }
-        index_key = SESSION_INDEX_PREFIX + session_id
+        index_key = SESSION_INDEX_PREFIX + session_hash
         await self.redis.hash_set_json(META_PREFIX + job_id, fields, self.retention_seconds)
 
         async def index(r: Any) -> None:
@@ -60,11 +62,11 @@ class JobStore:
     async def read(self, job_id: str) -> dict[str, Any]:
         return await self.redis.hash_get_json(META_PREFIX + job_id)
 
-    async def recent_ids(self, session_id: str) -> list[str]:
-        key = SESSION_INDEX_PREFIX + session_id
+    async def recent_ids(self, session_hash: SessionHash) -> list[str]:
+        key = SESSION_INDEX_PREFIX + session_hash
         ids: list[str] = await self.redis.call(lambda r: r.zrevrange(key, 0, LIST_LIMIT - 1))
         return ids
 
 
 def to_view(record: dict[str, Any]) -> JobView:
-    return JobView.model_validate({k: v for k, v in record.items() if k != "session_id"})
+    return JobView.model_validate({k: v for k, v in record.items() if k != "session_hash"})

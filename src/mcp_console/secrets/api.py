@@ -25,5 +25,7 @@ router = APIRouter(prefix="/api/secrets", tags=["secrets"])
 async def resolve(body: ResolveRequest, session: CurrentSession, jobs: JobQueueDep) -> JobAccepted:
     parse_env(body.env)  # malformed references are a 422 now, not a failed job later
     policy.check_config(body.env, "env")
-    job = await jobs.enqueue(RESOLVE_TASK, session_id=session.session_id, args={"env": body.env})
+    job = await jobs.enqueue(
+        RESOLVE_TASK, session_hash=session.session_hash, args={"env": body.env}
+    )
     return JobAccepted(job_id=job.job_id, status=job.status)

@@ -1,4 +1,4 @@
-"""Session-scoped secret cache: `cache:secret:{session}:{item}:{field}`, Fernet-encrypted.
+"""Session-scoped secret cache: `cache:secret:{session hash}:{item}:{field}`, Fernet-encrypted.
 
 Entries never outlive their session: each is written with the session's remaining lifetime, and
 logout/expiry deletes the session's prefix. An entry keeps whether its value came from a secret
@@ -14,18 +14,19 @@ from redis.asyncio import Redis
 
 from mcp_console.core.keys import DecryptionError, KeyRing
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.secrets.fields import Resolved
 from mcp_console.secrets.refs import SecretRef
 
 CACHE_PREFIX = "cache:secret:"
 
 
-def session_prefix(session_id: str) -> str:
-    return f"{CACHE_PREFIX}{session_id}:"
+def session_prefix(session_hash: SessionHash) -> str:
+    return f"{CACHE_PREFIX}{session_hash}:"
 
 
-def cache_key(session_id: str, ref: SecretRef) -> str:
-    return f"{session_prefix(session_id)}{ref.item_id}:{ref.field}"
+def cache_key(session_hash: SessionHash, ref: SecretRef) -> str:
+    return f"{session_prefix(session_hash)}{ref.item_id}:{ref.field}"
 
 
 class SecretCache:
@@ -34,12 +35,12 @@ class SecretCache:
         self._ring = ring
 
     async def get_many(
-        self, session_id: str, refs: Sequence[SecretRef]
+        self, session_hash: SessionHash, refs: Sequence[SecretRef]
     ) -> dict[SecretRef, Resolved]:
         """Hits only, decrypted — one round trip. The caller registers them for its session."""
         if not refs:
             return {}
-        keys = [cache_key(session_id, ref) for ref in refs]
+        keys = [cache_key(session_hash, ref) for ref in refs]
         tokens = await self._redis.call(lambda r: r.mget(keys))
         hits: dict[SecretRef, Resolved] = {}
         for ref, token in zip(refs, tokens, strict=True):
@@ -54,12 +55,12 @@ class SecretCache:
         return hits
 
     async def put_many(
-        self, session_id: str, values: Mapping[SecretRef, Resolved], ttl_seconds: int
+        self, session_hash: SessionHash, values: Mapping[SecretRef, Resolved], ttl_seconds: int
     ) -> None:
         if not values:
             return
         encrypted = {
-            cache_key(session_id, ref): self._ring.encrypt(json.dumps([v.value, v.secret]))
+            cache_key(session_hash, ref): self._ring.encrypt(json.dumps([v.value, v.secret]))
             for ref, v in values.items()
         }
 
@@ -71,8 +72,8 @@ class SecretCache:
 
         await self._redis.call(write)
 
-    async def purge(self, session_id: str) -> int:
-        return await self._redis.delete_prefix(session_prefix(session_id))
+    async def purge(self, session_hash: SessionHash) -> int:
+        return await self._redis.delete_prefix(session_prefix(session_hash))
 
 
 def _decode(plaintext: str) -> Resolved | None:

@@ -21,6 +21,7 @@ from mcp_console.auth.store import SessionRecord, SessionStore
 from mcp_console.core.keys import KeyManager, KeyRing
 from mcp_console.core.logging import SecretRegistry, secret_registry
 from mcp_console.core.redis import RedisService
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.secrets.cache import SecretCache
 from mcp_console.secrets.errors import first_problem
@@ -48,7 +49,7 @@ class SecretResolver:
         self._registry = registry
 
     async def resolve(
-        self, session_id: str, env: Mapping[str, str], secret_names: Collection[str] = ()
+        self, session_hash: SessionHash, env: Mapping[str, str], secret_names: Collection[str] = ()
     ) -> dict[str, str]:
         """Plain values as-is, references replaced; 422 for malformed or unusable references.
 
@@ -59,15 +60,15 @@ class SecretResolver:
         refs = parsed.refs()
         if not refs:
             return dict(env)
-        record = await self._store.touch(session_id)
+        record = await self._store.touch(session_hash)
         if record is None:
             raise session_invalid()
-        values = await self._cache.get_many(session_id, refs)
+        values = await self._cache.get_many(session_hash, refs)
         problems: dict[SecretRef, Problem] = {}
         missing = [ref for ref in refs if ref not in values]
         if missing:
             fetched, problems = await self._fetch(record, missing)
-            await self._cache.put_many(session_id, fetched, record.ttl_seconds)
+            await self._cache.put_many(session_hash, fetched, record.ttl_seconds)
             values.update(fetched)
         self._register(record, parsed, values, secret_names)
         if (error := first_problem(parsed, problems)) is not None:
@@ -80,7 +81,7 @@ class SecretResolver:
         """One `bw` call for all missing references; keeps only the requested fields."""
         bw_key = self._ring.decrypt(record.bw_key)
         vault = await self._cli.items(
-            self._dirs.path(record.session_id), bw_key, {ref.item_id for ref in refs}
+            self._dirs.path(record.session_hash), bw_key, {ref.item_id for ref in refs}
         )
         fetched: dict[SecretRef, Resolved] = {}
         problems: dict[SecretRef, Problem] = {}
@@ -106,7 +107,7 @@ class SecretResolver:
         """Secret slots' values, and any value a declared secret uses, for this session only."""
         declared = {span.ref for name in secret_names for span in parsed.spans.get(name, ())}
         secret = [v.value for ref, v in values.items() if v.secret or ref in declared]
-        self._registry.register_session(record.session_id, secret, record.lifetime_seconds)
+        self._registry.register_session(record.session_hash, secret, record.lifetime_seconds)
 
 
 def build_secret_resolver(

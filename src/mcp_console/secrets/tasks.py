@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp_console.core.session_ids import SessionHash
 from mcp_console.jobs.progress import report_progress
 from mcp_console.secrets.refs import parse_env
 from mcp_console.secrets.resolver import build_secret_resolver
@@ -20,5 +21,5 @@ async def resolve_secrets(ctx: dict[str, Any], *, env: dict[str, str]) -> dict[s
     parsed = parse_env(env)
     await report_progress(ctx, 10, f"resolving {len(parsed.spans)} reference(s)")
     resolver = build_secret_resolver(ctx["settings"], ctx["keys"], ctx["redis"])
-    await resolver.resolve(str(ctx["session_id"]), env)
+    await resolver.resolve(SessionHash(str(ctx["session_hash"])), env)
     return {"resolved": sorted(parsed.spans), "plain": sorted(set(env) - set(parsed.spans))}

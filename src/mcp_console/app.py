@@ -43,9 +43,10 @@ ROUTERS = (
 def sensitive_route_patterns(routers: Iterable[APIRouter]) -> list[re.Pattern[str]]:
     """Routes declared with `openapi_extra={"x-sensitive": True}` never have bodies logged.
 
-    Walks the routers themselves: `app.routes` holds opaque included-router entries (FastAPI
-    0.16x), where the same walk silently found nothing. Only consulted when LOG_REQUEST_BODY is
-    on, so the walk costs nothing otherwise.
+    Walks the included routers themselves, since `app.routes` holds opaque included-router
+    entries (FastAPI 0.16x) where the same walk silently found nothing, plus the app's own router
+    for routes declared on the app. Only consulted when LOG_REQUEST_BODY is on, so the walk
+    costs nothing otherwise.
     """
     return [
         route.path_regex
@@ -87,6 +88,6 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     app.add_middleware(
         RequestLogMiddleware,
         log_body=settings.log_request_body,
-        sensitive_routes=lambda: sensitive_route_patterns(ROUTERS),
+        sensitive_routes=lambda: sensitive_route_patterns([*ROUTERS, app.router]),
     )
     return app

@@ -197,7 +197,7 @@ def test_adding_a_source_lists_it_here_and_in_the_api(
         ("http://10.0.0.1/catalog.yaml", "private_ip"),
         ("http://169.254.169.254/latest/meta-data/", "metadata_endpoint"),
         ("ftp://example.com/catalog.yaml", "invalid_scheme"),
-        ("http://user:secret@example.com/catalog.yaml", "userinfo"),
+        ("http://user@example.com/catalog.yaml", "userinfo"),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
@@ -218,6 +218,29 @@ def test_a_blocked_url_shows_its_reason_and_hint_beside_the_field_and_stores_not
     assert 'aria-invalid="true"' in url_input and "add-url-fix" in url_input
     assert f'value="{html.escape(url)}"' in url_input, "the typed URL is kept"
     assert 'value="Blocked"' in response.text, "the typed name is kept"
+    assert custom_sources(api, web) == []
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_url_with_a_password_is_refused_beside_the_field_and_never_shown_again(
+    web: TestClient, api: ApiProcess, htmx: bool
+) -> None:
+    password = "s3cret-Pw-in-url-271"
+    response = web.post(
+        "/settings/sources",
+        data={
+            "csrf_token": token(web),
+            "name": "Leaky",
+            "url": f"https://user:{password}@example.com/catalog.yaml",
+        },
+        headers=HTMX if htmx else {},
+    )
+    assert response.status_code == 422
+    assert "url-credentials" in element(response.text, "add-url-field").text
+    assert "{{ bw:" in element(response.text, "add-url-fix").text  # how to fix it
+    assert password not in response.text
+    assert 'value=""' in field_input(response.text, "add-url-field")
+    assert 'value="Leaky"' in response.text, "the typed name is kept"
     assert custom_sources(api, web) == []
 
 

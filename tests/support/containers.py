@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,7 +130,9 @@ def run_worker(console: Console) -> None:
         try:
             await worker.async_run()
         finally:
-            await worker.close()
+            with warnings.catch_warnings():  # arq's close() calls redis-py's deprecated close()
+                warnings.filterwarnings("ignore", "Call to deprecated close", DeprecationWarning)
+                await worker.close()
 
     asyncio.run(burst())
 

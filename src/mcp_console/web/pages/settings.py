@@ -50,11 +50,16 @@ class SourceForm:
         return {"name": self.name, "url": self.url}
 
     def reject(self, error: ApiError) -> None:
-        """SSRF refusals go beside the URL with their fix-it hint; validation beside each field."""
+        """SSRF refusals go beside the URL with their fix-it hint; validation beside each field.
+        A value the secrets policy refused is not kept: a secret is never rendered back."""
         if error.code == "SSRF_BLOCKED":
             self.errors = {"url": error.message}
             self.url_hint = error.hint
             return
+        if error.code == "SECRET_IN_PLAIN_TEXT":
+            self.name = "" if "name" in error.fields else self.name
+            self.url = "" if "url" in error.fields else self.url
+            self.url_hint = error.hint if "url" in error.fields else None
         self.errors = {name: error.fields[name] for name in SOURCE_FIELDS if name in error.fields}
         if not self.errors or set(error.fields) - set(SOURCE_FIELDS):
             self.error = error

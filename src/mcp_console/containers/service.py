@@ -27,9 +27,6 @@ from sqlalchemy.exc import IntegrityError
 
 from mcp_console.audit.service import FAILURE, SUCCESS, AuditService
 from mcp_console.containers.docker import (
-    MANAGED_LABEL,
-    VERSION_LABEL,
-    ContainerSpec,
     DockerAdapter,
     container_exists,
     container_not_found,
@@ -51,6 +48,7 @@ from mcp_console.containers.schemas import (
     ResourceUsage,
     RestartState,
 )
+from mcp_console.containers.spec import container_spec
 from mcp_console.containers.state import (
     ACTIVE_STATES,
     config_view_of,
@@ -167,7 +165,7 @@ class ContainerService:
             await self._ensure_image(config.image, progress, pull)
             await progress(60, "creating the container")
             env = await self._resolve(row, actor)
-            row.docker_id = await self._docker.create(self._spec(row, env))
+            row.docker_id = await self._docker.create(container_spec(row, env, self._settings))
             try:
                 if request.start:
                     await progress(80, "starting the container")
@@ -207,40 +205,6 @@ class ContainerService:
         """The env with references replaced (session cache first); values stay in memory."""
         config = ContainerConfig.model_validate(row.config)
         return await self._resolver.resolve(actor.session_hash, config.env, config.secret_env)
-
-    def _spec(self, row: ManagedContainer, env: dict[str, str]) -> ContainerSpec:
-        config = ContainerConfig.model_validate(row.config)
-        cpus = config.cpus or self._settings.container_default_cpus
-        return ContainerSpec(
-            name=row.name,
-            image=config.image,
-            labels={
-                MANAGED_LABEL: "true",
-                "mcp-console.id": row.id,
-                "mcp-console.owner": row.owner,
-                "mcp-console.server": row.server_name or "",
-                "mcp-console.source": row.catalog_source or "manual",
-                VERSION_LABEL: str(row.config_version),
-            },
-            env=env,
-            command=config.command,
-            ports={
-                f"{port.container_port}/{port.protocol}": (port.host_ip, port.host_port)
-                for port in config.ports
-            },
-            binds={
-                volume.host_path: {
-                    "bind": volume.container_path,
-                    "mode": "ro" if volume.read_only else "rw",
-                }
-                for volume in config.volumes
-            },
-            restart_policy=config.restart_policy,
-            mem_limit=config.memory or self._settings.container_default_memory,
-            nano_cpus=int(cpus * 1_000_000_000),
-            network_mode=config.network_mode,
-            stdin_open=config.stdin_open,
-        )
 
     async def _insert(self, row: ManagedContainer) -> None:
         try:
@@ -327,7 +291,7 @@ class ContainerService:
             return row.docker_id
         env = await self._resolve(row, actor)  # first: a failure here keeps the old container
         await self._discard(row.docker_id)
-        docker_id = await self._docker.create(self._spec(row, env))
+        docker_id = await self._docker.create(container_spec(row, env, self._settings))
         async with self._database.sessions.begin() as session:
             await session.execute(
                 update(ManagedContainer)

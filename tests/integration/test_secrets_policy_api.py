@@ -33,6 +33,7 @@ pytestmark = pytest.mark.docker
 
 TOKEN = "ghp_" + "Zq7RtY2uIo9PaS4dFg6HjK1lZx3CvB5nMq8W"
 SECRET = VaultSecret("policy-item", "policy-canary-Hq3-value-271")
+AS_KEY = "<the token as a key>"
 # Ordinary configuration under secret-sounding names: every route must accept it.
 ORDINARY_ENV = {
     "MAX_TOKENS": "4096",
@@ -157,11 +158,13 @@ def _template(path: str) -> str:
 
 
 def _string_slots(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """The position of every string in a body, plus a new key in every mapping."""
+    """The position of every string in a body, plus a new key in every mapping, and the token
+    as a key of every mapping (`AS_KEY`)."""
     if isinstance(value, str):
         yield at
     elif isinstance(value, dict):
         yield (*at, "GITHUB_TOKEN")
+        yield (*at, AS_KEY)
         for key, item in value.items():
             yield from _string_slots(item, (*at, key))
     elif isinstance(value, list):
@@ -174,7 +177,10 @@ def _with_token(body: dict[str, Any], slot: tuple[Any, ...]) -> dict[str, Any]:
     target: Any = changed
     for step in slot[:-1]:
         target = target[step]
-    target[slot[-1]] = TOKEN
+    if slot[-1] == AS_KEY:
+        target[TOKEN] = "value-under-a-token-key"
+    else:
+        target[slot[-1]] = TOKEN
     return changed
 
 
@@ -202,7 +208,8 @@ def _check_refusals(installer: Console, user: User, op: Operation) -> None:
                 assert error["code"].endswith("NOT_FOUND"), where
             else:
                 assert error["code"] == "VALIDATION_ERROR", where
-                assert any(f.endswith(".".join(map(str, slot))) for f in fields), where
+                named = ".".join(map(str, slot)).replace(AS_KEY, "***")  # a key is masked
+                assert any(f.endswith(named) for f in fields), where
     assert policy_refusals > 0, f"{op.method} {op.path} never reached the secrets policy"
 
 

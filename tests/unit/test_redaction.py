@@ -103,3 +103,14 @@ def test_readable_format_is_redacted_too() -> None:
     )
     assert "tok-123456" not in stream.getvalue()
     assert "access_token=***" in stream.getvalue()
+
+
+def test_secret_shapes_in_structured_keys_are_masked(captured: io.StringIO) -> None:
+    """A request body logged as an extra: a token used as a map key is masked like a value."""
+    token = TOKENS["github_classic"]
+    logging.getLogger("mcp_console.request").info(
+        "request", extra={"body": {"config": {"env": {token: "x", "LOG_LEVEL": "debug"}}}}
+    )
+    (line,) = json_lines(captured)
+    assert token not in json.dumps(line)
+    assert line["body"] == {"config": {"env": {"***": "x", "LOG_LEVEL": "debug"}}}

@@ -41,6 +41,10 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "pem headers": _repeat("-----BEGIN PRIVATE KEY-----"),
     "base64 run": _repeat("Ab+/"),
     "fernet prefixes": _repeat("gAAAAA="),
+    "glued github prefixes": _repeat("x-ghp_"),
+    "glued pat prefixes": _repeat("_github_pat_"),
+    "glued sk prefixes": _repeat("-sk-"),
+    "escaped jwt prefixes": _repeat("%20eyJ"),
 }
 
 

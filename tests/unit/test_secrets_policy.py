@@ -33,6 +33,7 @@ ORDINARY = {
     "AUTHORIZATION": "Bearer {{ bw:0f3a-item:password }}",
     "DSN": "postgres://app:{{ bw:0f3a-item:password }}@db.example.com/app",
     "TASK": "task-runner-for-everything",
+    "CACHE": "disk-cache-configuration-value",
 }
 
 # Each value is refused, with the rule that must be named.
@@ -57,6 +58,16 @@ REFUSED = {
     "FERNET": ("gAAAAABl9n2Qw1Zq0b9sXYZabcdefghijklmnopqrstuvwxyz0123456789", "fernet-token"),
     "BW": ("A" * 40 + "b+/" * 15 + "x==", "bitwarden-session-key"),
     "UPSTREAM": ("https://user:hunter2@example.com/api", "url-credentials"),
+    # glued to what stands before them: a word, a separator, a percent-escape
+    "GLUED_DASH": ("x-" + GITHUB_TOKEN, "github-token"),
+    "GLUED_WORD": ("MY_TOKEN_" + GITHUB_TOKEN, "github-token"),
+    "GLUED_PAT": ("MY_github_pat_11ABCDEFG0123456789_abcdef", "github-token"),
+    "GLUED_SK": ("x-sk-proj-abcdefghijklmnopqrstuvwx", "sk-api-key"),
+    "GLUED_AWS": ("xAKIAIOSFODNN7EXAMPLE", "aws-access-key"),
+    "GLUED_ESCAPE": (
+        "Bearer%20eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+        "jwt",
+    ),
     "API_KEY": ("9f86d081884c7d659a2feaa0c55ad015", "random-value-in-secret-named-field"),
     "DB_PASSWORD": ("Xk29sLq0Pz7Mn4Rt", "random-value-in-secret-named-field"),
     "clientSecret": ("q8W3e7R2t6Y1u5I0o4P9", "random-value-in-secret-named-field"),

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import request_id_var
+from mcp_console.core.secret_patterns import mask_shapes
 
 logger = logging.getLogger("mcp_console.errors")
 
@@ -39,15 +40,28 @@ _HTTP_CODES = {
 def error_body(
     code: str, message: str, hint: str | None, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    """The shared error shape. Every text in it passes `mask_shapes` here, the one place every
+    error answer goes through: an error that names a field whose name is a token (a map key)
+    must not hand the token back."""
     error: dict[str, Any] = {
         "code": code,
-        "message": message,
+        "message": mask_shapes(message),
         "hint": hint,
         "request_id": request_id_var.get(),
     }
     if extra:
-        error.update(extra)
+        error.update(_masked(extra))
     return {"error": error}
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_shapes(value)
+    if isinstance(value, dict):
+        return {_masked(key): _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
 
 
 async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -60,9 +74,13 @@ async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def validation_details(errors: Any) -> list[dict[str, Any]]:
-    """Field locations and messages only: the offending input may be a secret, so it is dropped."""
+    """Field locations and messages only: the offending input may be a secret, so it is dropped
+    (a secret shape in a location or a message is masked by `error_body`)."""
     return [
-        {"field": ".".join(str(part) for part in err.get("loc", ())), "message": err.get("msg", "")}
+        {
+            "field": ".".join(str(part) for part in err.get("loc", ())),
+            "message": str(err.get("msg", "")),
+        }
         for err in errors
     ]
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from mcp_console.core.secret_patterns import SECRET_PATTERNS
+from mcp_console.core.secret_patterns import SECRET_PATTERNS, mask_shapes
 from mcp_console.core.secret_registry import MASK as MASK
 from mcp_console.core.secret_registry import SecretRegistry as SecretRegistry
 from mcp_console.core.secret_registry import secret_registry as secret_registry
@@ -114,10 +114,7 @@ class Redactor:
         return self._chunk(value)
 
     def _chunk(self, value: str) -> str:
-        value = self.registry.scrub(value)
-        for pattern in SECRET_PATTERNS:
-            value = pattern.regex.sub(pattern.mask, value)
-        return _mask_sensitive_pairs(value)
+        return _mask_sensitive_pairs(mask_shapes(self.registry.scrub(value)))
 
     async def texts_off_loop(self, values: Sequence[str]) -> list[str]:
         """The same as `text` for each value; past `INLINE_CHARS` in all, the work runs in a
@@ -140,7 +137,9 @@ class Redactor:
             return self.text(value)
         if isinstance(value, dict):
             return {
-                key: MASK if isinstance(key, str) and is_sensitive_key(key) else self.data(item)
+                self.text(key) if isinstance(key, str) else key: (
+                    MASK if isinstance(key, str) and is_sensitive_key(key) else self.data(item)
+                )
                 for key, item in value.items()
             }
         if isinstance(value, list | tuple):

@@ -4,8 +4,10 @@
 Every pattern runs in linear time on any input, so neither a log line nor a request can be
 turned against the process (Python's `re` backtracks; an unbounded `[\\w-]*` before an
 alternation is quadratic). Each pattern follows one rule: a match may only begin where the
-token's own character class begins (a negative look-behind on that class), and every repeat is
-possessive or bounded. A run of token characters is therefore scanned once, from its start.
+token's own character class begins (a negative look-behind on that class, or after a
+percent-escape) unless its prefix cannot occur inside its body, and every repeat is possessive
+or bounded. A run of token characters is therefore scanned once from its start, or at most the
+bound from each prefix.
 
 Sources of the shapes: GitHub's token prefixes (github.blog, "Behind GitHub's new
 authentication token formats"), GitLab's `glpat-` tokens, Slack's `xox?-` tokens, AWS access key
@@ -32,11 +34,22 @@ class SecretPattern:
     mask: str = "***"
 
 
+ALNUM = "A-Za-z0-9"
+# A percent-escape (`%20`, `%3D`) may stand right before a token: `Bearer%20eyJ...`. Its `%` is
+# in no token's class, so a scan that starts after it still ends where the next one starts.
+_PERCENT_ESCAPE = "(?<=%[0-9A-Fa-f]{2})"
+
+
 def _token(
-    rule: str, body: str, flags: int = 0, lead: str = URL_SAFE, mask: str = "***"
+    rule: str, body: str, flags: int = 0, lead: str | None = URL_SAFE, mask: str = "***"
 ) -> SecretPattern:
-    """A token that may only start where a run of `lead` characters starts."""
-    return SecretPattern(rule, re.compile(rf"(?<![{lead}]){body}", flags), mask)
+    """A token that may only start where a run of `lead` characters starts (or after a
+    percent-escape). `lead=None` where the body's class excludes a character of the prefix
+    (`ghp_`: `_`), so prefixes can never sit inside one body run and no look-behind is needed;
+    a narrower `lead` with a bounded body lets `x-sk-...` or `MY_github_pat_...` match while each
+    start still scans at most the bound."""
+    guard = "" if lead is None else f"(?:(?<![{lead}])|{_PERCENT_ESCAPE})"
+    return SecretPattern(rule, re.compile(guard + body, flags), mask)
 
 
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
@@ -55,16 +68,18 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
         mask="Bearer ***",
     ),
     _token("jwt", rf"eyJ[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]*+"),
-    _token("github-token", r"gh[pousr]_[A-Za-z0-9]{30,}+"),
-    _token("github-token", r"github_pat_[A-Za-z0-9_]{20,}+"),
-    _token("gitlab-token", rf"gl(?:pat|dt|ptt|rt|oas)-[{URL_SAFE}]{{20,}}+"),
-    _token("slack-token", r"xox[abeoprs]-[A-Za-z0-9-]{10,}+", lead="A-Za-z0-9-"),
-    _token("slack-token", r"xapp-[A-Za-z0-9-]{10,}+", lead="A-Za-z0-9-"),
+    _token("github-token", r"gh[pousr]_[A-Za-z0-9]{30,}+", lead=None),
+    _token("github-token", r"github_pat_[A-Za-z0-9_]{20,255}+", lead=ALNUM),
+    _token("gitlab-token", rf"gl(?:pat|dt|ptt|rt|oas)-[{URL_SAFE}]{{20,255}}+", lead=ALNUM),
+    _token("slack-token", r"xox[abeoprs]-[A-Za-z0-9-]{10,255}+", lead=ALNUM),
+    _token("slack-token", r"xapp-[A-Za-z0-9-]{10,255}+", lead=ALNUM),
     _token(
-        "aws-access-key", r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])"
+        "aws-access-key",
+        r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])",
+        lead="A-Z0-9",
     ),
-    _token("google-api-key", rf"AIza[{URL_SAFE}]{{35}}(?![{URL_SAFE}])"),
-    _token("sk-api-key", rf"sk-[{URL_SAFE}]{{20,}}+"),
+    _token("google-api-key", rf"AIza[{URL_SAFE}]{{35}}(?![{URL_SAFE}])", lead=None),
+    _token("sk-api-key", rf"sk-[{URL_SAFE}]{{20,255}}+", lead=ALNUM),
     _token("fernet-token", rf"gAAAAA[{URL_SAFE}=]{{20,}}+", lead=f"{URL_SAFE}="),
     _token(
         "bitwarden-session-key",
@@ -78,6 +93,13 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
 )
 
 FERNET_RULE = "fernet-token"
+
+
+def mask_shapes(text: str) -> str:
+    """`text` with every secret shape replaced by its pattern's mask."""
+    for pattern in SECRET_PATTERNS:
+        text = pattern.regex.sub(pattern.mask, text)
+    return text
 
 
 def first_match(text: str) -> str | None:

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from mcp_console.core.errors import AppError
-from mcp_console.core.secret_patterns import first_match
+from mcp_console.core.secret_patterns import first_match, mask_shapes
 from mcp_console.secrets.refs import parse_value
 
 SECRET_NAME_WORDS = ("secret", "token", "password", "passwd", "key", "credential", "auth")
@@ -187,7 +187,7 @@ def find_violations(
         else:
             rule = value_violation(field, name, text, field in secret_paths)
         if rule is not None and field not in found:
-            found[field] = Violation(field, rule)
+            found[field] = Violation(mask_shapes(field), rule)  # a key may be the secret
     return list(found.values())
 
 

@@ -225,6 +225,11 @@ def test_settings_set_a_github_token_show_its_login_and_remove_it(
     expect(field).to_have_value("")
     expect(page.get_by_test_id("github-token-field")).to_contain_text("GitHub refused this token")
     expect(page.get_by_test_id("github-token-fix")).to_contain_text("fine-grained")
+    field.fill("not a token")  # refused by the API's own check, before GitHub is asked
+    page.get_by_test_id("github-token-form").get_by_role("button", name="Save token").click()
+    field = page.get_by_test_id("github-token-form").get_by_label("GitHub token", exact=True)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_value("")
 
     field.fill(token)
     page.get_by_test_id("github-token-form").get_by_role("button", name="Save token").click()

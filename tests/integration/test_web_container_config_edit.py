@@ -123,6 +123,11 @@ def test_errors_appear_beside_their_fields_and_refused_values_are_not_shown(
     local = user.post(path, htmx=True, action="save", **{**form, "env.0.value": plain})
     assert local.status_code == 422 and plain not in local.text
     assert "Bitwarden reference" in _field_error(local.text, "env-0-value")
+    # refused here, so the API never saw the other fields: a token in them is not shown either
+    both = {**form, "env.0.value": plain, "env.1.value": TOKEN, "config.command": TOKEN}
+    local_and_token = user.post(path, htmx=True, action="save", **both)
+    assert local_and_token.status_code == 422 and TOKEN not in local_and_token.text
+    assert "github-token" in _field_error(local_and_token.text, "env-1-value")
 
     outside = {"config.volumes.0.host_path": "/etc", "config.volumes.0.container_path": "/x"}
     mount = user.post(path, htmx=True, action="save", **form, **outside)

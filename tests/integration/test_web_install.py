@@ -197,6 +197,13 @@ def test_a_missing_or_plain_secret_is_refused_beside_its_field(
     assert 'data-testid="field-errors"' in bad_name.text
     assert SECRET.reference in field(bad_name.text, "secrets.echo-server.api_key")
 
+    token = "ghp_" + "Kq2wE4rT6yU8iO0pA1sD3fG5hJ7kL9zX2cV4"
+    for typed in ({"parameters.region": token}, {"name": token}):  # a select, a text input
+        refused_here = browser.post(
+            FORM, valid_answers(**{"secrets.echo-server.api_key": PLAIN, **typed})
+        )
+        assert refused_here.status_code == 422 and token not in refused_here.text
+
     not_installable = browser.post("/catalog/items/docker:notes/install", {})
     assert not_installable.status_code == 422 and "ITEM_NOT_INSTALLABLE" in not_installable.text
 

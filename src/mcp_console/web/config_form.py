@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from mcp_console.core.secret_patterns import first_match
 from mcp_console.web.api_client import ApiError
 from mcp_console.web.references import is_reference
 
@@ -211,6 +212,28 @@ def check(edit: EditForm) -> None:
         elif row.name in seen:
             edit.errors[f"{key}.name"] = DUPLICATE_NAME
         seen.add(row.name)
+
+
+def forget_secret_shapes(edit: EditForm) -> None:
+    """Before the form is shown again unchecked by the API (this form refused it first): an
+    entered value with a secret's shape is cleared and marked, never rendered back."""
+    for index, row in enumerate(edit.env):
+        if rule := first_match(row.name):
+            edit.errors[f"env.{index}.name"] = f"looks like a secret ({rule})"
+            row.name = ""
+        if rule := first_match(row.value):
+            edit.errors[f"env.{index}.value"] = f"looks like a secret ({rule})"
+            row.value = ""
+    if rule := first_match(edit.command):
+        edit.errors["config.command"] = f"looks like a secret ({rule})"
+        edit.command = ""
+    for group in ("ports", "volumes"):
+        for index, item in enumerate(getattr(edit, group)):
+            for entry in fields(item):
+                value = getattr(item, entry.name)
+                if isinstance(value, str) and (rule := first_match(value)):
+                    edit.errors[f"{group}.{index}.{entry.name}"] = f"looks like a secret ({rule})"
+                    setattr(item, entry.name, "")
 
 
 def _or_none(value: str) -> str | None:

@@ -392,6 +392,7 @@ async def _save(api: ApiClient, session: str, path: str, edit: EditForm) -> str 
     """The restart state once saved; None when this form or the API refused it."""
     config_form.check(edit)
     if edit.errors:
+        config_form.forget_secret_shapes(edit)  # the API never saw the rest: check it here
         return None
     params = {"restart": "true"} if edit.restart_now else None
     try:

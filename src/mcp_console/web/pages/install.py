@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from mcp_console.core.secret_patterns import first_match
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.pages.catalog import (
@@ -88,6 +89,15 @@ class Answers:
             if parameter.free_text:
                 self.submission.values[parameter.name] = ""
         self.texts = [t if t.reference else replace(t, value="") for t in self.texts]
+
+    def forget_secret_shapes(self) -> None:
+        """Before the form is shown again: any entered value with a secret's shape is cleared,
+        whichever check refused the form (a secret is never rendered back)."""
+        values = self.submission.values
+        for name, value in list(values.items()):
+            if isinstance(value, str) and first_match(value):
+                values[name] = ""
+        self.texts = [replace(t, value="") if first_match(t.value) else t for t in self.texts]
 
 
 def _secret_field(position: int, secret: dict[str, Any]) -> TextField:
@@ -210,9 +220,11 @@ async def install_submit(request: Request, item_id: str, api: Api, session: Sess
     except ApiError as exc:
         if exc.code == "SECRET_IN_PLAIN_TEXT":  # a typed value looked like a secret: drop it
             answers.forget_typed()
+        answers.forget_secret_shapes()
         errors = _api_field_errors(exc, refused)
         alert = None if exc.code == "VALIDATION_ERROR" else exc
         return _install_page(request, item, answers, alert, exc.status, errors)
     if refused:
+        answers.forget_secret_shapes()
         return _install_page(request, item, answers, status_code=422)
     return go_to(request, job_url(str(body["job_id"]), item_id))

@@ -237,7 +237,7 @@ def test_a_url_with_a_password_is_refused_beside_the_field_and_never_shown_again
     )
     assert response.status_code == 422
     assert "url-credentials" in element(response.text, "add-url-field").text
-    assert "{{ bw:" in element(response.text, "add-url-fix").text  # how to fix it
+    assert "without credentials" in element(response.text, "add-url-fix").text  # the fix
     assert password not in response.text
     assert 'value=""' in field_input(response.text, "add-url-field")
     assert 'value="Leaky"' in response.text, "the typed name is kept"

@@ -27,6 +27,10 @@ from mcp_console.core.errors import AppError
 from mcp_console.core.ssrf import SafeFetcher
 from mcp_console.secrets import policy
 
+SOURCE_HINT = (
+    "A catalog source is fetched as it is saved and cannot hold references: use a URL without "
+    "credentials (a public catalog, or the GitHub source with a GitHub token in settings)."
+)
 logger = logging.getLogger("mcp_console.catalog")
 
 
@@ -139,7 +143,7 @@ class CatalogService:
         return builtin + [_custom_out(row) for row in await self._custom_rows()]
 
     async def add_source(self, data: SourceIn, created_by: str) -> SourceOut:
-        policy.check_config(data.model_dump())
+        policy.check_config(data.model_dump(), hint=SOURCE_HINT)
         url = await self._fetcher.guard.validate_url(data.url)
         async with self._database.sessions.begin() as session:
             row = await CatalogSourceRepository(session).add(data.name, url, created_by)
@@ -147,7 +151,7 @@ class CatalogService:
         return _custom_out(row)
 
     async def update_source(self, key: str, data: SourceIn) -> SourceOut:
-        policy.check_config(data.model_dump())
+        policy.check_config(data.model_dump(), hint=SOURCE_HINT)
         existing = await self._custom_row(key)
         url = await self._fetcher.guard.validate_url(data.url)
         async with self._database.sessions.begin() as session:

@@ -191,13 +191,13 @@ def find_violations(
     return list(found.values())
 
 
-def secret_in_plain_text(violations: list[Violation]) -> AppError:
+def secret_in_plain_text(violations: list[Violation], hint: str = REF_HINT) -> AppError:
     fields = ", ".join(v.field for v in violations)
     return AppError(
         "SECRET_IN_PLAIN_TEXT",
         f"A secret value cannot be stored as configuration: {fields}.",
         status=422,
-        hint=REF_HINT,
+        hint=hint,
         details={
             "fields": [
                 {"field": v.field, "rule": v.rule, "message": f"looks like a secret ({v.rule})"}
@@ -207,8 +207,11 @@ def secret_in_plain_text(violations: list[Violation]) -> AppError:
     )
 
 
-def check_config(document: Any, path: str = "", secret_paths: Collection[str] = ()) -> None:
-    """Raise 422 `SECRET_IN_PLAIN_TEXT` naming every refused field; return when all may stay."""
+def check_config(
+    document: Any, path: str = "", secret_paths: Collection[str] = (), hint: str = REF_HINT
+) -> None:
+    """Raise 422 `SECRET_IN_PLAIN_TEXT` naming every refused field; return when all may stay.
+    `hint` says how to fix it where a reference is no answer (a catalog source's URL)."""
     violations = find_violations(document, path, secret_paths)
     if violations:
-        raise secret_in_plain_text(violations)
+        raise secret_in_plain_text(violations, hint)

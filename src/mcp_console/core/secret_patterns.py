@@ -35,21 +35,30 @@ class SecretPattern:
 
 
 ALNUM = "A-Za-z0-9"
-# A percent-escape (`%20`, `%3D`) may stand right before a token: `Bearer%20eyJ...`. Its `%` is
-# in no token's class, so a scan that starts after it still ends where the next one starts.
-_PERCENT_ESCAPE = "(?<=%[0-9A-Fa-f]{2})"
 
 
 def _token(
-    rule: str, body: str, flags: int = 0, lead: str | None = URL_SAFE, mask: str = "***"
+    rule: str,
+    prefix: str,
+    body: str,
+    flags: int = 0,
+    lead: str | None = URL_SAFE,
+    mask: str = "***",
 ) -> SecretPattern:
-    """A token that may only start where a run of `lead` characters starts (or after a
-    percent-escape). `lead=None` where the body's class excludes a character of the prefix
-    (`ghp_`: `_`), so prefixes can never sit inside one body run and no look-behind is needed;
-    a narrower `lead` with a bounded body lets `x-sk-...` or `MY_github_pat_...` match while each
-    start still scans at most the bound."""
-    guard = "" if lead is None else f"(?:(?<![{lead}])|{_PERCENT_ESCAPE})"
-    return SecretPattern(rule, re.compile(guard + body, flags), mask)
+    """A token: a literal `prefix`, then `body`.
+
+    The pattern starts with the literal so that `re` can skip ahead to its occurrences (a
+    leading look-behind would make it try every position, a hundred times slower). The check
+    on what stands before the prefix comes right after it: not a `lead` character, or a
+    percent-escape (`Bearer%20eyJ...`; its `%` is in no token's class, so a scan that starts
+    after it still ends where the next one starts). `lead=None` where the body's class excludes
+    a character of the prefix (`ghp_`: `_`), so a prefix can never sit inside one body run and
+    no check is needed; a narrower `lead` with a bounded body lets `x-sk-...` or
+    `MY_github_pat_...` match while each start still scans at most the bound.
+    """
+    literal = re.escape(prefix)
+    guard = "" if lead is None else f"(?:(?<![{lead}]{literal})|(?<=%[0-9A-Fa-f]{{2}}{literal}))"
+    return SecretPattern(rule, re.compile(literal + guard + body, flags), mask)
 
 
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
@@ -62,29 +71,31 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     ),
     _token(
         "bearer-token",
-        r"Bearer[ \t]++[A-Za-z0-9._~+/=-]++",
+        "Bearer",
+        r"[ \t]++[A-Za-z0-9._~+/=-]++",
         re.IGNORECASE,
         lead=r"\w",
         mask="Bearer ***",
     ),
-    _token("jwt", rf"eyJ[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]*+"),
-    _token("github-token", r"gh[pousr]_[A-Za-z0-9]{30,}+", lead=None),
-    _token("github-token", r"github_pat_[A-Za-z0-9_]{20,255}+", lead=ALNUM),
-    _token("gitlab-token", rf"gl(?:pat|dt|ptt|rt|oas)-[{URL_SAFE}]{{20,255}}+", lead=ALNUM),
-    _token("slack-token", r"xox[abeoprs]-[A-Za-z0-9-]{10,255}+", lead=ALNUM),
-    _token("slack-token", r"xapp-[A-Za-z0-9-]{10,255}+", lead=ALNUM),
+    _token("jwt", "eyJ", rf"[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]{{5,}}+\.[{URL_SAFE}]*+"),
+    _token("github-token", "gh", r"[pousr]_[A-Za-z0-9]{30,}+", lead=None),
+    _token("github-token", "github_pat_", r"[A-Za-z0-9_]{20,255}+", lead=ALNUM),
+    _token("gitlab-token", "gl", rf"(?:pat|dt|ptt|rt|oas)-[{URL_SAFE}]{{20,255}}+", lead=ALNUM),
+    _token("slack-token", "xox", r"[abeoprs]-[A-Za-z0-9-]{10,255}+", lead=ALNUM),
+    _token("slack-token", "xapp-", r"[A-Za-z0-9-]{10,255}+", lead=ALNUM),
     _token(
         "aws-access-key",
-        r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])",
+        "A",
+        r"(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]{16}(?![A-Z0-9])",
         lead="A-Z0-9",
     ),
-    _token("google-api-key", rf"AIza[{URL_SAFE}]{{35}}(?![{URL_SAFE}])", lead=None),
-    _token("sk-api-key", rf"sk-[{URL_SAFE}]{{20,255}}+", lead=ALNUM),
-    _token("fernet-token", rf"gAAAAA[{URL_SAFE}=]{{20,}}+", lead=f"{URL_SAFE}="),
-    _token(
+    _token("google-api-key", "AIza", rf"[{URL_SAFE}]{{35}}(?![{URL_SAFE}])", lead=None),
+    _token("sk-api-key", "sk-", rf"[{URL_SAFE}]{{20,255}}+", lead=ALNUM),
+    _token("fernet-token", "gAAAAA", rf"[{URL_SAFE}=]{{20,}}+", lead=f"{URL_SAFE}="),
+    # No literal to start from: a key may only start where a base64 run starts.
+    SecretPattern(
         "bitwarden-session-key",
-        r"[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])",
-        lead="A-Za-z0-9+/",
+        re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])"),
     ),
     # `scheme://user:password@host`: a password in the userinfo (RFC 3986 section 3.2.1).
     SecretPattern(

@@ -10,21 +10,78 @@ Transport = Literal["stdio", "streamable-http", "sse"]
 
 
 class SecretSpec(BaseModel):
-    """A secret the server needs; the user answers it with a Bitwarden reference."""
+    """A secret the server needs; the user answers it with a Bitwarden reference.
+
+    `alternative_group`: secrets sharing a group are alternatives: one answer in the group is
+    enough (see docs/CATALOG.md for how a group is derived from an entry)."""
 
     name: str
     env: str
     description: str | None = None
     required: bool = True
+    alternative_group: str | None = None
 
 
 class EnvTemplate(BaseModel):
-    """An environment variable whose value may refer to config parameters (`{{srv.param}}`)."""
+    """An environment variable whose value may refer to config parameters (`{{srv.param}}`);
+    `default` is used when the value evaluates to nothing; an env that stays "" is not set."""
 
     name: str
     value: str | None = None
     description: str | None = None
     required: bool = False
+    default: str | None = None
+
+
+class RunSpec(BaseModel):
+    """How the catalog entry says to run its container (Docker `run:` block). Strings are
+    templates (`{{srv.param|filter}}`, see `catalog/templates.py`), evaluated at install."""
+
+    command: list[str] = Field(default_factory=list)
+    volumes: list[str] = Field(default_factory=list, description="`source:target[:ro]` templates")
+    user: str | None = None
+    disable_network: bool = False
+
+
+class PackageArgument(BaseModel):
+    """An Official Registry runtime or package argument (`positional` or `named`)."""
+
+    kind: Literal["positional", "named"]
+    name: str | None = None
+    value: str | None = None
+    value_hint: str | None = None
+    description: str | None = None
+    required: bool = False
+    default: str | None = None
+    choices: list[str] = Field(default_factory=list)
+    repeated: bool = False
+    secret: bool = False
+    format: str | None = None
+    parameter: str | None = Field(
+        default=None, description="The config_schema property that answers this argument."
+    )
+
+
+class PackageSpec(BaseModel):
+    """An Official Registry OCI package: runtime arguments go to the container runtime, package
+    arguments after the image (the container command)."""
+
+    registry_type: str
+    identifier: str
+    version: str | None = None
+    transport: Transport = "stdio"
+    runtime_arguments: list[PackageArgument] = Field(default_factory=list)
+    package_arguments: list[PackageArgument] = Field(default_factory=list)
+
+
+class RemoteSpec(BaseModel):
+    """A remote endpoint an entry offers (Docker `remote:`, Official `remotes[]`); `url` may hold
+    `{variable}` placeholders answered like parameters; secret headers take references only."""
+
+    transport: Literal["streamable-http", "sse"]
+    url: str
+    variables: list[PackageArgument] = Field(default_factory=list)
+    headers: list[PackageArgument] = Field(default_factory=list)
 
 
 class ToolSummary(BaseModel):
@@ -52,6 +109,9 @@ class CatalogItem(BaseModel):
     secrets: list[SecretSpec] = Field(default_factory=list)
     config_schema: dict[str, Any] | None = None
     env: list[EnvTemplate] = Field(default_factory=list)
+    run: RunSpec = Field(default_factory=RunSpec)
+    package: PackageSpec | None = None
+    remotes: list[RemoteSpec] = Field(default_factory=list)
     tools: list[ToolSummary] = Field(default_factory=list)
     docs_url: str | None = None
 

@@ -37,7 +37,12 @@ class RunSpec(BaseModel):
     """How the catalog entry says to run its container (Docker `run:` block). Strings are
     templates (`{{srv.param|filter}}`, see `catalog/templates.py`), evaluated at install."""
 
-    command: list[str] = Field(default_factory=list)
+    command: list[str | list[str]] = Field(
+        default_factory=list,
+        description="Arguments after the image. A nested list is a group (a named argument and "
+        "its value): left out whole when one of its templates evaluates to nothing, repeated "
+        "per element when one evaluates to a list.",
+    )
     volumes: list[str] = Field(default_factory=list, description="`source:target[:ro]` templates")
     user: str | None = None
     disable_network: bool = False

@@ -79,10 +79,8 @@ def _template_leftovers(config: dict[str, Any], allowed_ref_env: set[str]) -> li
     leftovers = []
     for path, text in _strings(config):
         literal = _REF.sub("", text)
-        has_ref = literal != text
-        if "{{" in literal or "}}" in literal:
-            leftovers.append(path)
-        elif has_ref and not any(path == f".env.{name}" for name in allowed_ref_env):
+        misplaced_ref = literal != text and path not in {f".env.{n}" for n in allowed_ref_env}
+        if "{{" in literal or "}}" in literal or misplaced_ref:
             leftovers.append(path)
     return leftovers
 
@@ -113,15 +111,15 @@ def _check_entry(console: Console, user: User, server: dict[str, Any], root: Pat
     if answers.secrets or answers.required_secret_fields:
         without = _dry_run(console, user, answers, secrets={})
         got = _field_set(without, "secrets.") if without.status_code == 422 else set()
-        if got != answers.required_secret_fields:
-            return f"required secrets {sorted(got)} != declared {sorted(answers.required_secret_fields)}"
+        if got != (declared := answers.required_secret_fields):
+            return f"required secrets {sorted(got)} != declared {sorted(declared)}"
     if answers.required_parameters:
         bare = _dry_run(console, user, answers, parameters={})
         if bare.status_code != 422:
             return f"no parameters answered {bare.status_code}, expected 422"
         got = _missing_parameters(bare)
-        if not answers.has_any_of and got != answers.required_parameters:
-            return f"required parameters {sorted(got)} != declared {sorted(answers.required_parameters)}"
+        if not answers.has_any_of and got != (declared := answers.required_parameters):
+            return f"required parameters {sorted(got)} != declared {sorted(declared)}"
     return None
 
 
@@ -139,7 +137,7 @@ def test_every_registry_server_dry_runs_as_declared(
         f"{name}: {problem}" for name, problem in sorted(refused.items())
     )
     record_property("registry_install_report", report)
-    print(report)  # noqa: T201 (the report the issue asks for; shown with -s or on failure)
+    print(report)  # the report the issue asks for (shown with -s, and on failure)
     assert len(SERVERS) == 229
     unexpected = {
         name: problem

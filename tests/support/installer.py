@@ -82,3 +82,27 @@ def installer_fixture(
         settings, tmp_path, docker_client, busybox_image.tag, **overrides
     ) as console:
         yield console
+
+
+@pytest.fixture(name="registry_console")
+def registry_console_fixture(
+    settings: Settings,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    redis_client: Redis,  # a flushed database: no catalog cached by an earlier run
+) -> Iterator[Console]:
+    """A console whose only source is the GitHub stand-in serving the real registry snapshot
+    (item ids `github:<name>`); its allowed mount root is `settings.allowed_mount_root_list[0]`."""
+    with (
+        registry_servers() as servers,
+        running_console(
+            settings,
+            tmp_path,
+            docker_client,
+            catalog_sources="github",
+            github_api_url=servers.base_url,
+            allow_insecure_endpoint=True,
+            ssrf_allow_cidrs="127.0.0.1/32",
+        ) as console,
+    ):
+        yield console

@@ -3,7 +3,7 @@ with a declared secret, a parameter and an env template: the install tests' comm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,11 +48,15 @@ def installer_console(
     tmp_path: Path,
     docker_client: docker.DockerClient,
     image: str,
+    extra: Sequence[dict[str, Any]] = (),
     **overrides: Any,
 ) -> Iterator[Console]:
+    """The echo server entry plus `extra` `server.yaml`-shaped entries in the Docker catalog."""
     with registry_servers() as servers:
-        entry = SnapshotServer("echo-server", echo_server_yaml(image), None, {})
-        servers.state.docker_yaml = docker_catalog([entry])
+        entries = [echo_server_yaml(image), *extra]
+        servers.state.docker_yaml = docker_catalog(
+            [SnapshotServer(entry["name"], entry, None, {}) for entry in entries]
+        )
         with running_console(
             settings,
             tmp_path,

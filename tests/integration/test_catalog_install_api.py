@@ -299,7 +299,7 @@ def test_named_catalog_volumes_belong_to_their_owner(
     catalog: Console, docker_client: docker.DockerClient
 ) -> None:
     """Two users install okta: each gets their own keyring volume, named for the owner."""
-    names = []
+    names: list[str] = []
     try:
         for user in (catalog.login(TOKEN), catalog.login(TOKEN)):
             logs = _root(catalog) / f"okta-{len(names)}"

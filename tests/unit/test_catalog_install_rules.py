@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from mcp_console.catalog.schemas import CatalogItem, EnvTemplate, RunSpec, SecretSpec
 from mcp_console.catalog.sources.docker import entry_to_item
+from mcp_console.catalog.sources.official import server_to_item
 from mcp_console.containers.answers import with_defaults
 from mcp_console.containers.derive import parse_volume
 from mcp_console.containers.install import preview_install
@@ -192,3 +193,23 @@ def test_a_socket_needs_the_operator_setting_and_a_catalog_entry(tmp_path: Path)
         listener.close()
     named = {"type": "volume", "host_path": "data", "container_path": "/d"}
     check_config(ContainerConfig.model_validate({"image": "x", "volumes": [named]}), [])
+
+
+def test_official_items_read_answers_under_their_config_root() -> None:
+    """Official names (`io.github.acme/prometheus`) cannot be a path segment: their templates
+    read `{{prometheus.*}}`, and the install puts the answers there."""
+    raw = {
+        "name": "io.github.acme/prometheus",
+        "version": "1.0.0",
+        "packages": [
+            {
+                "registryType": "oci",
+                "identifier": "acme/prom-mcp",
+                "version": "1.0.0",
+                "environmentVariables": [{"name": "PROMETHEUS_URL", "isRequired": True}],
+            }
+        ],
+    }
+    item = server_to_item("official", "io.github.acme/prometheus", raw)
+    request = InstallRequest(item_id=item.id, parameters={"prometheus_url": "https://p.example"})
+    assert preview_install(item, request).config.env == {"PROMETHEUS_URL": "https://p.example"}

@@ -17,10 +17,9 @@ Punctuation, spaces and math/currency signs are never tokens: a query of only th
 
 from __future__ import annotations
 
+import itertools
 import re
-import sys
 import unicodedata
-from functools import cache
 
 # The generic combining diacritics NFKD splits off Latin, Greek and Cyrillic letters, plus the
 # variation selectors of emoji. Script-specific marks (Devanagari vowel signs, kana voicing)
@@ -46,6 +45,9 @@ _CJK = (
     (0x20000, 0x3FFFF),
 )
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+# Where marks and symbols can be: planes 0-1 and the special-purpose plane 14. Planes 2-3 hold
+# only Han letters, 4-13 are unassigned, 15-16 are private use.
+_SCANNED = (range(0x20000), range(0xE0000, 0xE1000))
 
 
 def fold(text: str) -> str:
@@ -70,9 +72,9 @@ def _ranges(codes: list[int]) -> str:
     return "".join(parts)
 
 
-@cache
 def _pattern() -> re.Pattern[str]:
-    """Built from the Unicode database on first use (about 0.1 s, once per process)."""
+    """Built from the Unicode database (tens of ms) when the module is imported, so that no
+    request pays for it on the event loop."""
     cjk = {
         code
         for first, last in _CJK
@@ -81,7 +83,7 @@ def _pattern() -> re.Pattern[str]:
     }
     marks: list[int] = []
     symbols: list[int] = []
-    for code in range(sys.maxunicode + 1):
+    for code in itertools.chain(*_SCANNED):
         category = unicodedata.category(chr(code))
         if category[0] == "M" and code not in _DROP:
             marks.append(code)
@@ -94,13 +96,16 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(f"(?P<cjk>[{cjk_class}]+)|(?P<word>{word})|(?P<symbol>[{_ranges(symbols)}])")
 
 
+_TOKEN = _pattern()
+
+
 def tokenize(text: str) -> list[str]:
     """The tokens of `text` after folding (see the module docstring)."""
     folded = fold(text)
     if folded.isascii():  # most catalog text: the plain pattern is several times faster
         return _ASCII_WORD.findall(folded)
     tokens: list[str] = []
-    for match in _pattern().finditer(folded):
+    for match in _TOKEN.finditer(folded):
         run = match.group()
         if match.lastgroup == "cjk":
             tokens.extend(run[n : n + 2] for n in range(len(run) - 1))

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
-    @cached_property
+    @property
     def admin_email_set(self) -> frozenset[str]:
         """Operator e-mails, case-folded (e-mail addresses are compared without case)."""
         return frozenset(e.strip().casefold() for e in self.admin_emails.split(",") if e.strip())

@@ -29,12 +29,17 @@ UNICODE_QUERIES = {
 }
 
 
-def unicode_catalog() -> bytes:
+def catalog_yaml(entries: dict[str, tuple[str, str]]) -> bytes:
+    """A Docker-format catalog of image servers: name -> (title, description)."""
     registry: dict[str, Any] = {
         name: {"title": title, "description": description, "type": "server", "image": f"mcp/{name}"}
-        for name, (title, description) in UNICODE_ENTRIES.items()
+        for name, (title, description) in entries.items()
     }
-    return yaml.safe_dump({"version": 2, "name": "unicode", "registry": registry}).encode()
+    return yaml.safe_dump({"version": 2, "name": "test", "registry": registry}).encode()
+
+
+def unicode_catalog() -> bytes:
+    return catalog_yaml(UNICODE_ENTRIES)
 
 
 @contextmanager

@@ -17,7 +17,9 @@ from tests.support.processes import fresh_key
 from tests.support.registry_servers import REPO, RegistryServers, registry_servers
 
 from bench.support import markdown_table
+from mcp_console.audit.service import AuditService
 from mcp_console.catalog.cache import CatalogCache
+from mcp_console.catalog.custom_sources import CustomSources
 from mcp_console.catalog.index import tokenize
 from mcp_console.catalog.normalize import SourceResult
 from mcp_console.catalog.refresh import CatalogLoader
@@ -157,8 +159,9 @@ async def _run(tmp: Path, servers: RegistryServers) -> str:
         "docker": (DockerCatalogSource("docker", servers.docker_url, fetcher), servers.docker_url),
         "synthetic": (SyntheticSource(), "generated"),
     }
-    loader = CatalogLoader(CatalogCache(redis, settings.catalog_cache_ttl_seconds))
-    service = CatalogService(builtin, ["docker"], loader, database, fetcher)
+    cache = CatalogCache(redis, settings.catalog_cache_ttl_seconds)
+    custom = CustomSources(database, guard, cache, AuditService(database))
+    service = CatalogService(builtin, ["docker"], CatalogLoader(cache), custom, fetcher)
     try:
         search_rows = []
         for source, label in (("synthetic", f"synthetic, {SYNTHETIC_ITEMS} items"),

@@ -14,7 +14,8 @@ import pytest
 from redis.asyncio import Redis
 
 from mcp_console.catalog.errors import ItemNotFoundError, UnknownSourceError
-from mcp_console.catalog.schemas import CatalogQuery, SourceIn
+from mcp_console.catalog.ownership import Viewer
+from mcp_console.catalog.schemas import CatalogQuery, SourceCreate, SourceIn
 from mcp_console.catalog.service import CatalogService
 from mcp_console.catalog.setup import build_catalog_service
 from mcp_console.core.db import Database
@@ -228,27 +229,33 @@ async def test_item_lookup(harness: Harness) -> None:
 async def test_custom_sources_are_validated_stored_and_searchable(
     harness: Harness, registry: RegistryServers
 ) -> None:
-    service = harness.service()
+    service, owner = harness.service(), Viewer("a@b.c")
     with pytest.raises(SsrfBlockedError) as blocked:
-        await service.add_source(SourceIn(name="meta", url="http://169.254.169.254/"), "a@b.c")
+        await service.add_source(SourceCreate(name="meta", url="http://169.254.169.254/"), owner)
     assert blocked.value.reason == "metadata_endpoint"
-    added = await service.add_source(SourceIn(name="mine", url=registry.docker_url), "a@b.c")
-    assert added.kind == "custom"
-    mine = await service.search(CatalogQuery(source=added.id, q="grafana"))
+    added = await service.add_source(SourceCreate(name="mine", url=registry.docker_url), owner)
+    assert (added.kind, added.scope, added.owner, added.can_edit) == (
+        "custom",
+        "private",
+        "a@b.c",
+        True,
+    )
+    mine = await service.search(CatalogQuery(source=added.id, q="grafana"), owner)
     assert {i.id for i in mine.items} == {f"custom-{added.id}:grafana"}
-    combined = await service.search(CatalogQuery(q="grafana"))
+    combined = await service.search(CatalogQuery(q="grafana"), owner)
     assert {i.source for i in combined.items} == {"docker", "official", f"custom-{added.id}"}
 
-    await service.update_source(added.id, SourceIn(name="mine", url=registry.docker_json_url))
-    await service.search(CatalogQuery(source=added.id))
+    changed = SourceIn(name="mine", url=registry.docker_json_url)
+    await service.update_source(added.id, changed, owner)
+    await service.search(CatalogQuery(source=added.id), owner)
     assert registry.state.hits["docker_json"] == 1
-    listed = {s.id: s for s in await service.sources()}
+    listed = {s.id: s for s in await service.sources(owner)}
     assert listed[added.id].url == registry.docker_json_url
     assert {"docker", "github", "official"} <= set(listed)
 
-    await service.delete_source(added.id)
+    await service.delete_source(added.id, owner)
     with pytest.raises(UnknownSourceError):
-        await service.search(CatalogQuery(source=added.id))
+        await service.search(CatalogQuery(source=added.id), owner)
 
 
 async def test_clearing_the_cache_forces_one_new_fetch(

@@ -87,6 +87,9 @@ def element(page: str, test_id: str) -> Element:
     return parser.found
 
 
+OPERATOR = "settings-operator@example.com"
+
+
 @pytest.fixture(scope="module")
 def registry() -> Iterator[RegistryServers]:
     with registry_servers() as servers:
@@ -101,13 +104,14 @@ def api(
     with api_process(
         root,
         local_catalog_env(registry, "docker,official"),
+        ADMIN_EMAILS=OPERATOR,
     ) as running:
         yield running
 
 
 @pytest.fixture
 def web(settings: Settings, api: ApiProcess) -> Iterator[TestClient]:
-    """A signed-in UI; custom sources are global, so the ones a test added are removed after it."""
+    """A signed-in UI (not an operator); the sources a test added are removed after it."""
     with web_client(settings, api.base_url) as client:
         assert login(client, api.account(), next_page="/settings").status_code == 303
         yield client
@@ -431,3 +435,44 @@ def test_a_token_that_cannot_be_saved_is_explained_beside_the_field(
     assert 'aria-invalid="true"' in token_input and 'value=""' in token_input
     assert typed not in response.text
     assert github_status(api, web)["configured"] is False
+
+
+def test_operators_choose_global_and_others_get_no_controls_for_it(
+    settings: Settings, api: ApiProcess, web: TestClient, registry: RegistryServers
+) -> None:
+    """The page offers only what the API allows; a forged form post is refused with a reason."""
+    with web_client(settings, api.base_url) as operator:
+        account = api.bitwarden.add_account(OPERATOR)
+        assert login(operator, account, next_page="/settings").status_code == 303
+        assert 'name="scope" value="global"' in operator.get("/settings").text
+        added = operator.post(
+            "/settings/sources",
+            data={"csrf_token": token(operator), "name": "Team", "url": registry.docker_url,
+                  "scope": "global"},
+        )  # fmt: skip
+        assert added.status_code == 303
+        (shared,) = custom_sources(api, operator)
+        try:
+            page = web.get("/settings").text
+            assert 'name="scope" value="global"' not in page
+            assert "Delete Team" not in page and "settings-edit" not in page
+            assert 'data-scope="global"' in page
+            forged = web.post(
+                f"/settings/sources/{shared['id']}",
+                data={"csrf_token": token(web), "name": "Mine now", "url": registry.docker_url},
+            )
+            assert forged.status_code == 403
+            assert "Only operators may add, change or delete" in html.unescape(forged.text)
+            as_global = web.post(
+                "/settings/sources",
+                data={"csrf_token": token(web), "name": "G", "url": registry.docker_url,
+                      "scope": "global"},
+            )  # fmt: skip
+            assert as_global.status_code == 403
+            assert 'data-testid="add-source-form"' in as_global.text
+            assert "Only operators may add" in html.unescape(as_global.text)
+            assert [s["name"] for s in custom_sources(api, web)] == ["Team"]
+        finally:
+            httpx.delete(
+                f"{api.base_url}/api/catalog/sources/{shared['id']}", headers=session_of(operator)
+            ).raise_for_status()

@@ -56,6 +56,9 @@ class SessionResponse(BaseModel):
     session_id: str
     user_email: str
     created_at: datetime
+    admin: bool = Field(
+        default=False, description="An operator (ADMIN_EMAILS): manages global catalog sources."
+    )
 
 
 @dataclass(frozen=True)

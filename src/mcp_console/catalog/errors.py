@@ -58,3 +58,16 @@ class ItemNotFoundError(AppError):
             status=404,
             hint="Search the catalog with GET /api/catalog and use an `id` from the results.",
         )
+
+
+class SourceForbiddenError(AppError):
+    def __init__(self, source: str | None) -> None:
+        what = f"the global catalog source '{source}'" if source else "a global catalog source"
+        super().__init__(
+            "SOURCE_FORBIDDEN",
+            f"Only operators may add, change or delete {what}.",
+            status=403,
+            hint="Add a private source (scope `private`) that only you see, or ask an operator "
+            "(the e-mails in ADMIN_EMAILS) to change the global one.",
+            details={"source": source} if source else {},
+        )

@@ -1,25 +1,24 @@
 """In-memory search index, built once per (source, catalog version) and reused by requests.
 
-Tokens of name, title, description, tags, category and tool names map to item positions; a
-query token matches every indexed token it is a prefix of (found by bisection in the sorted
-token list), and the query's tokens are AND-ed. Filters are precomputed position sets.
+Tokens (`tokens.py`: any script, case and accents folded, Han/kana as character pairs, emoji)
+of name, title, description, tags, category and tool names map to item positions; a query token
+matches every indexed token it is a prefix of (found by bisection in the sorted token list), and
+the query's tokens are AND-ed. A query that has text but no token (`!!!`) matches nothing.
+Filters are precomputed position sets.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 
 from mcp_console.catalog.schemas import CatalogItem
+from mcp_console.catalog.tokens import fold, tokenize
 
-TOKEN_RE = re.compile(r"[a-z0-9]+")
+__all__ = ["IndexStore", "SearchIndex", "facets", "tokenize"]
+
 INDEXES_KEPT = 32
-
-
-def tokenize(text: str) -> list[str]:
-    return TOKEN_RE.findall(text.lower())
 
 
 def _searchable(item: CatalogItem) -> Iterable[str]:
@@ -51,6 +50,7 @@ class SearchIndex:
         self._postings = postings
         self._tokens = sorted(postings)
         self._all = set(range(len(self.items)))
+        self._headings = [f"{fold(item.name)}\n{fold(item.title)}" for item in self.items]
 
     def _prefix(self, token: str) -> set[int]:
         found: set[int] = set()
@@ -71,8 +71,10 @@ class SearchIndex:
         installable: bool | None = None,
     ) -> list[CatalogItem]:
         """Matching items, those with the query in their name or title first."""
-        selected = set(self._all)
-        for token in tokenize(q or ""):
+        needle = fold((q or "").strip())
+        tokens = tokenize(needle)
+        selected = set(self._all) if tokens or not needle else set()
+        for token in tokens:
             selected &= self._prefix(token)
         if category is not None:
             selected &= self.categories.get(category, set())
@@ -82,11 +84,9 @@ class SearchIndex:
             selected &= self.transports.get(transport, set())
         if installable is not None:
             selected = selected & self.installable if installable else selected - self.installable
-        needle = (q or "").strip().lower()
 
         def rank(n: int) -> tuple[int, int]:
-            item = self.items[n]
-            direct = bool(needle) and (needle in item.name.lower() or needle in item.title.lower())
+            direct = bool(needle) and needle in self._headings[n]
             return (0 if direct else 1, n)
 
         return [self.items[n] for n in sorted(selected, key=rank)]

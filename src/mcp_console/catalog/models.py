@@ -1,10 +1,13 @@
-"""Table of user-configured (custom) catalog sources."""
+"""Table of user-configured (custom) catalog sources.
+
+`scope` is `global` (every user sees it; operators manage it) or `private` (only `owner` sees
+and manages it). `owner` is set for private sources only; `created_by` records who added it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mcp_console.core.db import Base
@@ -13,11 +16,14 @@ from mcp_console.credentials.models import utcnow
 
 class CatalogSourceRow(Base):
     __tablename__ = "catalog_sources"
+    __table_args__ = (Index("ix_catalog_sources_owner", "owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(String(2048))
     created_by: Mapped[str] = mapped_column(String(320))
+    scope: Mapped[str] = mapped_column(String(16), default="private", server_default="global")
+    owner: Mapped[str | None] = mapped_column(String(320), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -162,11 +162,21 @@ class CatalogQuery(BaseModel):
 
 
 class SourceIn(BaseModel):
+    """A change of a custom source (PUT): its scope is fixed when it is added."""
+
     model_config = ConfigDict(extra="forbid")
 
     # Stripped before the length check: a name of spaces is no name.
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     url: str = Field(min_length=1, max_length=2048)
+
+
+class SourceCreate(SourceIn):
+    scope: Literal["private", "global"] = Field(
+        default="private",
+        description="`private`: only you see and search it. `global`: every user does; only "
+        "operators (ADMIN_EMAILS) may add, change or delete global sources.",
+    )
 
 
 class SourceOut(BaseModel):
@@ -176,3 +186,8 @@ class SourceOut(BaseModel):
     url: str
     builtin: bool
     enabled: bool = True
+    scope: Literal["private", "global"] = Field(
+        default="global", description="Built-in sources are global."
+    )
+    owner: str | None = Field(default=None, description="The owner of a private source.")
+    can_edit: bool = Field(default=False, description="Whether you may change or delete it.")

@@ -1,62 +1,58 @@
-"""Catalog behaviour: search across sources (with partial results), items, custom sources."""
+"""Catalog behaviour: search across sources (with partial results), items, custom sources.
+
+Every read takes the `Viewer` it acts for: the merged catalog is built-in + global + that user's
+private sources, and another user's private source is not found (see `ownership.py`)."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from mcp_console.catalog.cache import CatalogCache
+from mcp_console.catalog.custom_sources import CustomSources, source_out
 from mcp_console.catalog.errors import ItemNotFoundError, UnknownSourceError
 from mcp_console.catalog.index import SearchIndex, facets
-from mcp_console.catalog.models import CatalogSourceRow
+from mcp_console.catalog.ownership import ANYONE, Viewer
 from mcp_console.catalog.refresh import CatalogLoader
-from mcp_console.catalog.repository import CatalogSourceRepository
 from mcp_console.catalog.schemas import (
     CatalogItem,
     CatalogPage,
     CatalogQuery,
     Facets,
+    SourceCreate,
     SourceError,
     SourceIn,
     SourceOut,
 )
 from mcp_console.catalog.sources import CatalogSource
-from mcp_console.catalog.sources.custom import custom_key, custom_source, parse_custom_id
-from mcp_console.core.db import Database
+from mcp_console.catalog.sources.custom import custom_source
 from mcp_console.core.errors import AppError
 from mcp_console.core.ssrf import SafeFetcher
-from mcp_console.secrets import policy
-
-SOURCE_HINT = (
-    "A catalog source is fetched as it is saved and cannot hold references: use a URL without "
-    "credentials (a public catalog, or the GitHub source with a GitHub token in settings)."
-)
-logger = logging.getLogger("mcp_console.catalog")
 
 
 class CatalogService:
-    """Collaborators come in ready-made: built-in sources, loader (cache + index), database."""
+    """Collaborators come in ready-made: built-in sources, loader (cache + index), the custom
+    sources (database, ownership, audit)."""
 
     def __init__(
         self,
         builtin: dict[str, tuple[CatalogSource, str]],
         enabled: list[str],
         loader: CatalogLoader,
-        database: Database,
+        custom: CustomSources,
         fetcher: SafeFetcher,
     ) -> None:
         self._builtin = builtin
         self._enabled = [key for key in enabled if key in builtin]
         self.loader = loader
-        self._database = database
+        self.custom = custom
         self._fetcher = fetcher
 
     @property
     def cache(self) -> CatalogCache:
         return self.loader.cache
 
-    async def search(self, query: CatalogQuery) -> CatalogPage:
-        sources = await self._selected(query.source)
+    async def search(self, query: CatalogQuery, viewer: Viewer = ANYONE) -> CatalogPage:
+        sources = await self._selected(query.source, viewer)
         outcomes = await asyncio.gather(
             *(self.loader.index(source) for source in sources), return_exceptions=True
         )
@@ -98,10 +94,10 @@ class CatalogService:
             errors=errors,
         )
 
-    async def item(self, item_id: str) -> CatalogItem:
+    async def item(self, item_id: str, viewer: Viewer = ANYONE) -> CatalogItem:
         key = item_id.split(":", 1)[0]
         try:
-            (source,) = await self._selected(key)
+            (source,) = await self._selected(key, viewer)
         except UnknownSourceError:
             raise ItemNotFoundError() from None
         index = await self.loader.index(source)
@@ -110,65 +106,33 @@ class CatalogService:
             raise ItemNotFoundError()
         return index.items[position]
 
-    async def _selected(self, key: str | None) -> list[CatalogSource]:
+    async def _selected(self, key: str | None, viewer: Viewer) -> list[CatalogSource]:
         if key is None:
-            rows = await self._custom_rows()
+            rows = await self.custom.visible_rows(viewer)
             builtin = [self._builtin[k][0] for k in self._enabled]
             return builtin + [custom_source(row, self._fetcher) for row in rows]
         if key in self._builtin:
             return [self._builtin[key][0]]
-        row = await self._custom_row(key)
+        row = await self.custom.row(key, viewer)
         return [custom_source(row, self._fetcher)]
 
-    async def _custom_rows(self) -> list[CatalogSourceRow]:
-        async with self._database.sessions() as session:
-            return await CatalogSourceRepository(session).list()
-
-    async def _custom_row(self, key: str) -> CatalogSourceRow:
-        source_id = parse_custom_id(key)
-        row = None
-        if source_id is not None:
-            async with self._database.sessions() as session:
-                row = await CatalogSourceRepository(session).get(source_id)
-        if row is None:
-            raise UnknownSourceError(key)
-        return row
-
-    async def sources(self) -> list[SourceOut]:
+    async def sources(self, viewer: Viewer = ANYONE) -> list[SourceOut]:
         builtin = [
             SourceOut(id=key, name=key, kind=key, url=url, builtin=True,
                       enabled=key in self._enabled)
             for key, (_source, url) in self._builtin.items()
         ]  # fmt: skip
-        return builtin + [_custom_out(row) for row in await self._custom_rows()]
+        rows = await self.custom.visible_rows(viewer)
+        return builtin + [source_out(row, viewer) for row in rows]
 
-    async def add_source(self, data: SourceIn, created_by: str) -> SourceOut:
-        policy.check_config(data.model_dump(), hint=SOURCE_HINT)
-        url = await self._fetcher.guard.validate_url(data.url)
-        async with self._database.sessions.begin() as session:
-            row = await CatalogSourceRepository(session).add(data.name, url, created_by)
-        logger.info("catalog source added", extra={"source_id": row.id})
-        return _custom_out(row)
+    async def add_source(self, data: SourceCreate, viewer: Viewer) -> SourceOut:
+        return await self.custom.add(data, viewer)
 
-    async def update_source(self, key: str, data: SourceIn) -> SourceOut:
-        policy.check_config(data.model_dump(), hint=SOURCE_HINT)
-        existing = await self._custom_row(key)
-        url = await self._fetcher.guard.validate_url(data.url)
-        async with self._database.sessions.begin() as session:
-            row = await CatalogSourceRepository(session).get(existing.id)
-            if row is None:
-                raise UnknownSourceError(key)
-            row.name, row.url = data.name, url
-        await self.cache.invalidate(custom_key(existing.id))
-        return _custom_out(row)
+    async def update_source(self, key: str, data: SourceIn, viewer: Viewer) -> SourceOut:
+        return await self.custom.update(key, data, viewer)
 
-    async def delete_source(self, key: str) -> None:
-        existing = await self._custom_row(key)
-        async with self._database.sessions.begin() as session:
-            row = await CatalogSourceRepository(session).get(existing.id)
-            if row is not None:
-                await CatalogSourceRepository(session).delete(row)
-        await self.cache.invalidate(custom_key(existing.id))
+    async def delete_source(self, key: str, viewer: Viewer) -> None:
+        await self.custom.delete(key, viewer)
 
     async def aclose(self) -> None:
         await self._fetcher.aclose()
@@ -176,7 +140,3 @@ class CatalogService:
     async def clear_cache(self) -> int:
         self.loader.indexes.clear()
         return await self.cache.invalidate_all()
-
-
-def _custom_out(row: CatalogSourceRow) -> SourceOut:
-    return SourceOut(id=str(row.id), name=row.name, kind="custom", url=row.url, builtin=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from mcp_console.audit.service import AuditService
 from mcp_console.catalog.cache import CatalogCache
+from mcp_console.catalog.custom_sources import CustomSources
 from mcp_console.catalog.refresh import CatalogLoader
 from mcp_console.catalog.service import CatalogService
 from mcp_console.catalog.sources import CatalogSource
@@ -43,5 +45,6 @@ def build_catalog_service(
         ),
     }
     enabled = [part.strip() for part in settings.catalog_sources.split(",") if part.strip()]
-    loader = CatalogLoader(CatalogCache(redis, settings.catalog_cache_ttl_seconds))
-    return CatalogService(builtin, enabled, loader, database, fetcher)
+    cache = CatalogCache(redis, settings.catalog_cache_ttl_seconds)
+    custom = CustomSources(database, fetcher.guard, cache, AuditService(database))
+    return CatalogService(builtin, enabled, CatalogLoader(cache), custom, fetcher)

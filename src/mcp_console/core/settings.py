@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     catalog_official_max_pages: int = Field(default=50, ge=1, le=1000)
     catalog_github_repo: str = "docker/mcp-registry"
     github_api_url: str = "https://api.github.com"
+    # Operators (comma-separated e-mails): they alone add, change and delete global catalog sources.
+    admin_emails: str = ""
     allow_insecure_endpoint: bool = False
     # Test-only escape hatch of the SSRF policy (comma-separated CIDRs); logged loudly when set.
     ssrf_allow_cidrs: str = ""
@@ -71,6 +73,14 @@ class Settings(BaseSettings):
     @cached_property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def admin_email_set(self) -> frozenset[str]:
+        """Operator e-mails, case-folded (e-mail addresses are compared without case)."""
+        return frozenset(e.strip().casefold() for e in self.admin_emails.split(",") if e.strip())
+
+    def is_admin(self, email: str) -> bool:
+        return email.casefold() in self.admin_email_set
 
     @property
     def allowed_mount_root_list(self) -> list[Path]:

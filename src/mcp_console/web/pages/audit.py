@@ -23,6 +23,9 @@ KNOWN_ACTIONS = (
     "container.stop",
     "container.restart",
     "container.delete",
+    "catalog_source.create",
+    "catalog_source.update",
+    "catalog_source.delete",
 )
 
 

@@ -1,6 +1,8 @@
 """Settings: the catalog sources (built-in ones read-only, custom ones added, edited and deleted),
-the shared catalog cache, and the user's own GitHub token. Custom sources are global: every user
-of the console sees them; the token is the signed-in user's alone and is never rendered back."""
+the shared catalog cache, and the user's own GitHub token. A custom source is private (only its
+owner sees it) or global (everyone sees it, operators manage it): the page offers only what the
+API says the user may do (`can_edit` per source, `admin` from the session) and the API enforces
+it. The token is the signed-in user's alone and is never rendered back."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from mcp_console.web.render import is_htmx, render
 
 router = APIRouter()
 
-SOURCE_FIELDS = ("name", "url")
+SOURCE_FIELDS = ("name", "url", "scope")
 # Success messages after post/redirect/get: the query names one of these, never user input.
 DONE = {
     "added": "The catalog source was added. Its servers appear in the catalog.",
@@ -38,6 +40,7 @@ class SourceForm:
 
     name: str = ""
     url: str = ""
+    scope: str = "private"
     errors: dict[str, str] = field(default_factory=dict)
     url_hint: str | None = None
     error: ApiError | None = None  # an objection that belongs to no field
@@ -48,6 +51,10 @@ class SourceForm:
 
     def payload(self) -> dict[str, str]:
         return {"name": self.name, "url": self.url}
+
+    def create_payload(self) -> dict[str, str]:
+        """Adding also names the scope; a source keeps the scope it was added with."""
+        return {**self.payload(), "scope": self.scope}
 
     def reject(self, error: ApiError) -> None:
         """SSRF refusals go beside the URL with their fix-it hint; validation beside each field.
@@ -116,12 +123,15 @@ async def _settings_page(
     github: dict[str, Any] = await api.request(
         "GET", "/api/github-token/status", session_id=session
     )
+    me: dict[str, Any] = await api.request("GET", "/api/auth/session", session_id=session)
     context = {
         "page_title": "Settings",
         "nav": "settings",
         "builtin": [source for source in sources if source.get("builtin")],
         "custom": [(s, _edit_form(s, view)) for s in sources if not s.get("builtin")],
         "view": view,
+        "admin": bool(me.get("admin")),
+        "me": me.get("user_email"),
         "github": github,
         "error": view.error,
     }
@@ -152,11 +162,17 @@ async def settings_page(
 
 @router.post("/settings/sources")
 async def add_source(
-    request: Request, api: Api, session: Session, name: FormText = "", url: FormText = ""
+    request: Request,
+    api: Api,
+    session: Session,
+    name: FormText = "",
+    url: FormText = "",
+    scope: FormText = "private",
 ) -> Response:
-    form = SourceForm(name, url)
+    form = SourceForm(name, url, scope)
     try:
-        await api.request("POST", "/api/catalog/sources", session_id=session, json=form.payload())
+        payload = form.create_payload()
+        await api.request("POST", "/api/catalog/sources", session_id=session, json=payload)
     except ApiError as error:
         _raise_unexpected(error)
         form.reject(error)
@@ -179,7 +195,8 @@ async def edit_source(
         await api.request("PUT", _source_path(source_id), session_id=session, json=form.payload())
     except ApiError as error:
         _raise_unexpected(error)
-        if error.code == "CATALOG_SOURCE_NOT_FOUND":  # deleted meanwhile: no form to show it in
+        # Deleted meanwhile, or not the user's to change: there is no form to show it in.
+        if error.code in ("CATALOG_SOURCE_NOT_FOUND", "SOURCE_FORBIDDEN"):
             view = SettingsView(error=error)
         else:
             form.reject(error)

@@ -1,0 +1,254 @@
+"""Catalog source ownership over HTTP: operators (ADMIN_EMAILS) alone manage global sources
+(403 SOURCE_FORBIDDEN for others), a private source does not exist for anyone but its owner
+(list, search, item, install: 404), every change is audited, and migrated rows become global.
+The private catalog is in several scripts, so the same run checks Unicode search end to end."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from alembic import command
+from fastapi.testclient import TestClient
+
+from mcp_console.app import create_app
+from mcp_console.core.keys import KeyManager
+from mcp_console.core.logging import secret_registry
+from mcp_console.core.migrate import alembic_config, upgrade_to_head
+from mcp_console.core.settings import Settings
+from tests.support.auth import bearer, fake_bw_settings, login_user
+from tests.support.catalog_files import (
+    UNICODE_ENTRIES,
+    UNICODE_QUERIES,
+    served_catalog,
+    unicode_catalog,
+)
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+ADMIN = "Operator@Example.test"  # compared without case: the user logs in in lower case
+Headers = dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def catalog_url() -> Iterator[str]:
+    with served_catalog(unicode_catalog()) as url:
+        yield url
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[TestClient]:
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    prepared = fake_bw_settings(settings).model_copy(
+        update={
+            "admin_emails": f"someone@else.test, {ADMIN}",
+            "catalog_sources": "",  # only custom sources: no upstream outside this test
+            "allow_insecure_endpoint": True,
+            "ssrf_allow_cidrs": "127.0.0.1/32",
+        }
+    )
+    upgrade_to_head(prepared.database_url)
+    app = create_app(prepared, KeyManager.from_settings(prepared, secret_registry))
+    with TestClient(app) as test_client:
+        yield test_client
+    client.flushdb()
+    client.close()
+
+
+def _user(api: TestClient, email: str | None = None) -> Headers:
+    return bearer(login_user(api, email or f"owner-{uuid.uuid4().hex[:8]}@example.test"))
+
+
+@pytest.fixture
+def admin(api: TestClient) -> Headers:
+    return _user(api, ADMIN.lower())
+
+
+def _add(api: TestClient, who: Headers, url: str, **body: Any) -> dict[str, Any]:
+    response = api.post(
+        "/api/catalog/sources", json={"name": "src", "url": url, **body}, headers=who
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def _error(response: Any, status: int) -> str:
+    assert response.status_code == status, response.text
+    code: str = response.json()["error"]["code"]
+    return code
+
+
+def _custom(api: TestClient, who: Headers) -> dict[str, dict[str, Any]]:
+    listed = api.get("/api/catalog/sources", headers=who).json()
+    return {s["id"]: s for s in listed if not s["builtin"]}
+
+
+def _names(api: TestClient, who: Headers, **params: Any) -> set[str]:
+    response = api.get("/api/catalog", params=params, headers=who)
+    assert response.status_code == 200, response.text
+    return {item["name"] for item in response.json()["items"]}
+
+
+def test_only_operators_add_change_and_delete_global_sources(
+    api: TestClient, admin: Headers, catalog_url: str
+) -> None:
+    user = _user(api)
+    assert api.get("/api/auth/session", headers=admin).json()["admin"] is True
+    assert api.get("/api/auth/session", headers=user).json()["admin"] is False
+
+    refused = api.post(
+        "/api/catalog/sources",
+        json={"name": "g", "url": catalog_url, "scope": "global"},
+        headers=user,
+    )
+    assert _error(refused, 403) == "SOURCE_FORBIDDEN"
+    assert refused.json()["error"]["hint"]
+    assert _custom(api, user) == {}
+
+    shared = _add(api, admin, catalog_url, scope="global")
+    assert (shared["scope"], shared["owner"], shared["can_edit"]) == ("global", None, True)
+    seen = _custom(api, user)[shared["id"]]
+    assert (seen["scope"], seen["can_edit"]) == ("global", False)
+    assert _names(api, user) == set(UNICODE_ENTRIES), "global sources are searched by default"
+
+    path = f"/api/catalog/sources/{shared['id']}"
+    changed = {"name": "renamed", "url": catalog_url}
+    assert _error(api.put(path, json=changed, headers=user), 403) == "SOURCE_FORBIDDEN"
+    assert _error(api.delete(path, headers=user), 403) == "SOURCE_FORBIDDEN"
+    assert _custom(api, user)[shared["id"]]["name"] == "src", "the refused change left no trace"
+    scope_change = {**changed, "scope": "private"}
+    assert _error(api.put(path, json=scope_change, headers=admin), 422) == "VALIDATION_ERROR"
+
+    assert api.put(path, json=changed, headers=admin).json()["name"] == "renamed"
+    assert api.delete(path, headers=admin).status_code == 204
+    assert _custom(api, user) == {}
+
+
+def test_a_private_source_does_not_exist_for_anyone_else(
+    api: TestClient, admin: Headers, catalog_url: str
+) -> None:
+    owner, other = _user(api), _user(api)
+    mine = _add(api, owner, catalog_url)
+    assert (mine["scope"], mine["can_edit"]) == ("private", True)
+    key = f"custom-{mine['id']}"
+    item_id = f"{key}:plain-notes"
+
+    assert mine["id"] in _custom(api, owner)
+    assert _names(api, owner, source=mine["id"]) == set(UNICODE_ENTRIES)
+    assert api.get(f"/api/catalog/{item_id}", headers=owner).status_code == 200
+    dry_run = api.post(
+        "/api/containers/install", params={"dry_run": "true"}, json={"item_id": item_id},
+        headers=owner,
+    )  # fmt: skip
+    assert dry_run.status_code == 200, dry_run.text
+
+    for stranger in (other, admin):  # operators do not see private sources either
+        assert mine["id"] not in _custom(api, stranger)
+        assert _names(api, stranger) == set()
+        for source in (mine["id"], key):
+            found = api.get("/api/catalog", params={"source": source}, headers=stranger)
+            assert _error(found, 404) == "CATALOG_SOURCE_NOT_FOUND"
+        item = api.get(f"/api/catalog/{item_id}", headers=stranger)
+        assert _error(item, 404) == "CATALOG_ITEM_NOT_FOUND"
+        install = api.post(
+            "/api/containers/install", params={"dry_run": "true"}, json={"item_id": item_id},
+            headers=stranger,
+        )  # fmt: skip
+        assert _error(install, 404) == "CATALOG_ITEM_NOT_FOUND"
+        path = f"/api/catalog/sources/{mine['id']}"
+        update = api.put(path, json={"name": "x", "url": catalog_url}, headers=stranger)
+        assert _error(update, 404) == "CATALOG_SOURCE_NOT_FOUND"
+        assert _error(api.delete(path, headers=stranger), 404) == "CATALOG_SOURCE_NOT_FOUND"
+
+
+def test_same_url_private_and_global_sources_stay_apart(
+    api: TestClient, admin: Headers, catalog_url: str
+) -> None:
+    """Each source has its own cache key (`custom-<id>`), so one URL added twice is two
+    catalogs: a user's merged search holds the global copy and their own, never another's."""
+    first, second = _user(api), _user(api)
+    shared = _add(api, admin, catalog_url, scope="global")
+    own_first = _add(api, first, catalog_url)
+    own_second = _add(api, second, catalog_url)
+
+    def sources(who: Headers) -> set[str]:
+        items = api.get("/api/catalog", params={"q": "rocket"}, headers=who).json()["items"]
+        return {item["source"] for item in items}
+
+    assert sources(first) == {f"custom-{shared['id']}", f"custom-{own_first['id']}"}
+    assert sources(second) == {f"custom-{shared['id']}", f"custom-{own_second['id']}"}
+
+
+def test_unicode_queries_find_exactly_their_item_over_http(
+    api: TestClient, catalog_url: str
+) -> None:
+    owner = _user(api)
+    source = _add(api, owner, catalog_url)["id"]
+    for query, name in UNICODE_QUERIES.items():
+        assert _names(api, owner, source=source, q=query) == {name}, query
+    for query in ("!!!", "---", "。"):
+        assert _names(api, owner, source=source, q=query) == set(), query
+    assert _names(api, owner, source=source, q="") == set(UNICODE_ENTRIES)
+
+
+def test_every_source_change_is_audited(api: TestClient, admin: Headers, catalog_url: str) -> None:
+    user = _user(api)
+    mine = _add(api, user, catalog_url)
+    path = f"/api/catalog/sources/{mine['id']}"
+    assert (
+        api.put(path, json={"name": "again", "url": catalog_url}, headers=user).status_code == 200
+    )
+    assert api.delete(path, headers=user).status_code == 204
+    shared = _add(api, admin, catalog_url, scope="global")
+    shared_path = f"/api/catalog/sources/{shared['id']}"
+    assert api.delete(shared_path, headers=user).status_code == 403
+    refused = {"name": "g", "url": catalog_url, "scope": "global"}
+    assert api.post("/api/catalog/sources", json=refused, headers=user).status_code == 403
+    blocked = {"name": "m", "url": "http://169.254.169.254/latest/"}
+    assert api.post("/api/catalog/sources", json=blocked, headers=user).status_code == 400
+
+    def entries(who: Headers) -> list[tuple[str, str, str, str | None]]:
+        body = api.get("/api/audit", params={"limit": 50}, headers=who).json()
+        return [
+            (e["action"], e["target"], e["outcome"], e["detail"])
+            for e in reversed(body["entries"])
+            if e["action"].startswith("catalog_source.")
+        ]
+
+    key, shared_key = f"custom-{mine['id']}", f"custom-{shared['id']}"
+    assert entries(user) == [
+        ("catalog_source.create", key, "success", "private"),
+        ("catalog_source.update", key, "success", "private"),
+        ("catalog_source.delete", key, "success", "private"),
+        ("catalog_source.delete", shared_key, "failure", "SOURCE_FORBIDDEN"),
+        ("catalog_source.create", "custom-new", "failure", "SOURCE_FORBIDDEN"),
+        ("catalog_source.create", "custom-new", "failure", "SSRF_BLOCKED"),
+    ]
+    assert entries(admin) == [("catalog_source.create", shared_key, "success", "global")]
+    filtered = api.get(
+        "/api/audit", params={"action": "catalog_source.update"}, headers=user
+    ).json()["entries"]
+    assert [e["target"] for e in filtered] == [key]
+    raw = str(api.get("/api/audit", headers=user).json())
+    assert catalog_url not in raw and "169.254" not in raw, "URLs are user input: not audited"
+
+
+def test_sources_from_before_ownership_become_global(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "catalog_0001")
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute(
+            "INSERT INTO catalog_sources (name, url, created_by, created_at, updated_at) "
+            "VALUES ('old', 'https://example.com/c.yaml', 'a@b.c', '2026-01-01', '2026-01-01')"
+        )
+    upgrade_to_head(url)
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        rows = db.execute("SELECT name, scope, owner, created_by FROM catalog_sources").fetchall()
+    assert rows == [("old", "global", None, "a@b.c")]

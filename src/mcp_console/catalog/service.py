@@ -66,6 +66,8 @@ class CatalogService:
         for source, outcome in zip(sources, outcomes, strict=True):
             if isinstance(outcome, SearchIndex):
                 indexes.append(outcome)
+                if outcome.partial:
+                    errors.append(partial_read(source.key, outcome.partial))
             elif isinstance(outcome, AppError):
                 first_error = first_error or outcome
                 errors.append(
@@ -176,6 +178,15 @@ class CatalogService:
     async def clear_cache(self) -> int:
         self.loader.indexes.clear()
         return await self.cache.invalidate_all()
+
+
+def partial_read(source: str, reason: str) -> SourceError:
+    """A source that answered only in part: its items are served, the reason goes along."""
+    return SourceError(
+        source=source,
+        code="CATALOG_SOURCE_PARTIAL",
+        message=f"The catalog source '{source}' was read in part: {reason}.",
+    )
 
 
 def _custom_out(row: CatalogSourceRow) -> SourceOut:

@@ -117,6 +117,11 @@ class CatalogItem(BaseModel):
     run: RunSpec = Field(default_factory=RunSpec)
     package: PackageSpec | None = None
     remotes: list[RemoteSpec] = Field(default_factory=list)
+    template_root: str | None = Field(
+        default=None,
+        description="The config tree key (first template path segment) of this item's answers "
+        "when it is not `name`: Official names hold `.` and `/`, which a path cannot.",
+    )
     tools: list[ToolSummary] = Field(default_factory=list)
     docs_url: str | None = None
 

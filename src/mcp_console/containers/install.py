@@ -125,7 +125,11 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
     secrets, secret_problems = _secret_env(item, request.secrets, parameters)
     try:
         derived = derive(
-            item, {item.name: parameters}, secrets, request.env, request.command is not None
+            item,
+            {item.template_root or item.name: parameters},
+            secrets,
+            request.env,
+            request.command is not None,
         )
     except TemplateError as exc:
         raise _template_error(exc) from None

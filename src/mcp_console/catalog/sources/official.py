@@ -47,7 +47,7 @@ NOT_CONTAINER = (
     "Published as a {kind} package: only OCI (container image) packages install as containers."
 )
 REMOTE_ONLY = (
-    "A remote server ({url}): it is registered as a remote endpoint, not installed as a container."
+    "Remote endpoint {url}: remote servers are registered separately, not installed as containers."
 )
 NOTHING_PUBLISHED = "No package or remote endpoint is published."
 CURSOR_LOOP = (
@@ -90,14 +90,14 @@ def _root(name: str) -> str:
     return parameter_name(name.rsplit("/", 1)[-1]) or "server"
 
 
-def _packages(server: dict[str, Any]) -> dict[str, Any]:
+def _packages(server: dict[str, Any], root: str) -> dict[str, Any]:
     """The item fields a server's packages give: the first OCI package that maps, else the
     reason none does (an OCI package's own reason wins over "not a container")."""
     packages = [as_dict(p) for p in as_list(server.get("packages")) if as_dict(p)]
     oci = [p for p in packages if registry_type(p) in ("oci", "docker")]
     reason: str | None = None
     for package in oci:
-        inputs = Inputs(_root(text(server.get("name")) or "server"))
+        inputs = Inputs(root)
         try:
             plan = container_plan(inputs, package)
         except UnsupportedPackageError as exc:
@@ -130,7 +130,7 @@ def server_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
     server, _official = _unwrap(raw)
     name = checked_name(name)
     remotes = [remote_spec(r) for r in as_list(server.get("remotes"))]
-    fields = _packages(server)
+    fields = _packages(server, _root(name))
     if remotes and not fields["installable"]:
         fields.update(transport=remotes[0].transport, remote_url=remotes[0].url)
     if not fields["installable"]:
@@ -148,6 +148,7 @@ def server_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         icon=text(icons[0].get("src")) if icons else None,
         version=_version(server),
         remotes=remotes,
+        template_root=_root(name),
         docs_url=first_text(server, "websiteUrl", "website_url") or repository,
         **fields,
     )

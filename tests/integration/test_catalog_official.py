@@ -191,7 +191,8 @@ async def test_packages_the_console_cannot_run_say_why(
     assert refused[NPM].install_note == (
         "Published as a npm package: only OCI (container image) packages install as containers."
     )
-    assert refused[NPM].package is not None and refused[NPM].package.registry_type == "npm"
+    npm_package = refused[NPM].package
+    assert npm_package is not None and npm_package.registry_type == "npm"
     assert "`--privileged`" in (refused[PRIVILEGED].install_note or "")
     assert "Remote endpoint https://priv.example.com/sse" in (
         refused[PRIVILEGED].install_note or ""

@@ -128,7 +128,7 @@ def _flag_pairs(arguments: list[dict[str, Any]]) -> list[tuple[str, dict[str, An
             pending = None
             continue
         if word is None or not word.startswith("-"):
-            label = _label(raw, position)
+            label = word or _label(raw, position)
             raise UnsupportedPackageError(f"The runtime argument `{label}` is not a docker flag.")
         flag_name, _, inline = word.partition("=")
         if inline:

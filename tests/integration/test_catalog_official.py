@@ -19,7 +19,11 @@ from mcp_console.catalog.sources.official import OfficialRegistrySource
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SafeFetcher, SsrfGuard, SsrfPolicy
 from tests.support.containers import Console, VaultSecret, running_console
-from tests.support.images import docker_client_fixture  # noqa: F401
+from tests.support.images import (  # noqa: F401
+    BuiltImage,
+    busybox_image_fixture,
+    docker_client_fixture,
+)
 from tests.support.official_registry import (
     DB,
     DIGEST,
@@ -353,3 +357,64 @@ def test_a_partial_read_reaches_the_catalog_answer(
     again = console.client.get("/api/catalog", params={"source": "official"}, headers=user.headers)
     assert again.json()["errors"] == body["errors"]
     assert registry.state.hits["official"] == -(-len(registry.state.official) // PAGE_SIZE)
+
+
+def _runner(image: str) -> dict[str, Any]:
+    """An Official entry whose OCI package is the busybox test image: the package arguments
+    make `sh` write the arguments it got to /tmp/args."""
+    script = "trap 'exit 0' TERM; echo \"$@\" > /tmp/args; sleep 3600 & wait"
+    package = {
+        "registryType": "oci",
+        "identifier": image,
+        "transport": {"type": "stdio"},
+        "runtimeArguments": [{"type": "named", "name": "-e", "value": "STAGE=test"}],
+        "packageArguments": [
+            *({"type": "positional", "value": word} for word in ("sh", "-c", script, "args")),
+            {"type": "named", "name": "--mode", "choices": ["fast", "slow"], "default": "fast"},
+            {"type": "named", "name": "--tag", "isRepeated": True},
+            {"type": "positional", "valueHint": "target", "isRequired": True},
+        ],
+        "environmentVariables": [
+            {"name": "GREETING", "isRequired": True},
+            {"name": "API_TOKEN", "isSecret": True, "isRequired": True},
+            {"name": "UNSET_OPTIONAL"},
+        ],
+    }
+    server = {"name": RUNNER, "description": "runs", "version": "1.0.0", "packages": [package]}
+    return {"server": server}
+
+
+RUNNER = "io.example/runner"
+
+
+@pytest.mark.docker
+def test_installed_official_package_runs_with_its_arguments_and_env(
+    console: Console,
+    registry: RegistryServers,
+    docker_client: docker.DockerClient,
+    busybox_image: BuiltImage,
+) -> None:
+    registry.state.official = [*official_entries(), _runner(busybox_image.tag)]
+    try:
+        user = console.login(SECRETS["api"])
+        response = console.client.post(
+            "/api/containers/install",
+            json={
+                "item_id": f"official:{RUNNER}",
+                "parameters": {"tag": ["a", "b"], "target": "dest", "greeting": "hello"},
+                "secrets": {"API_TOKEN": SECRETS["api"].reference},
+            },
+            headers=user.headers,
+        )
+    finally:
+        registry.state.official = official_entries()
+    assert response.status_code == 201, response.text
+    docker_id = console.listing(user)[response.json()["container_id"]]["docker_id"]
+    container = docker_client.containers.get(docker_id)
+    wait_then_read = "while [ ! -s /tmp/args ]; do sleep 0.05; done; cat /tmp/args"
+    _, args = container.exec_run(["sh", "-c", wait_then_read])
+    assert args.decode().strip() == "--mode fast --tag a --tag b dest"
+    _, env = container.exec_run(
+        ["sh", "-c", "echo $GREETING/$API_TOKEN/$STAGE/${UNSET_OPTIONAL-absent}"]
+    )
+    assert env.decode().strip() == f"hello/{SECRETS['api'].value}/test/absent"

@@ -123,6 +123,7 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
     parameters = with_defaults(item.config_schema, request.parameters)
     problems = _parameter_problems(item, parameters) + brace_problems(request.parameters)
     secrets, secret_problems = _secret_env(item, request.secrets, parameters)
+    problems += secret_problems
     try:
         derived = derive(
             item,
@@ -132,8 +133,10 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
             request.command is not None,
         )
     except TemplateError as exc:
-        raise _template_error(exc) from None
-    problems += secret_problems + derived.problems
+        # a missing answer explains a template that cannot be evaluated (`$TOKEN` unset):
+        # name the answer, which the user can give
+        raise (invalid_fields(problems) if problems else _template_error(exc)) from None
+    problems += derived.problems
     if problems:
         raise invalid_fields(problems)
     answers = request.model_dump(mode="json", exclude={"item_id", "start"})

@@ -48,10 +48,16 @@ def config_schema(value: Any) -> dict[str, Any] | None:
     if not blocks:
         return None
     block = blocks[0]
-    schema: dict[str, Any] = {"type": "object", "properties": as_dict(block.get("properties"))}
-    required = [name for name in as_list(block.get("required")) if isinstance(name, str)]
+    properties = as_dict(block.get("properties"))
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    # A required name with no property (proxmox's secret `token_value`) cannot be answered in
+    # any form: only declared properties stay required (docs/CATALOG.md).
+    required = [name for name in as_list(block.get("required")) if name in properties]
     if required:
         schema["required"] = required
+    for combinator in ("anyOf", "oneOf", "allOf"):  # atlassian: Confluence or Jira
+        if as_list(block.get(combinator)):
+            schema[combinator] = block[combinator]
     description = text(block.get("description"))
     if description:
         schema["description"] = description

@@ -193,7 +193,8 @@ class InstallRequest(RuntimeOptions):
         default_factory=dict,
         description="Answers to the item's `config_schema` (any JSON: strings, numbers, "
         "booleans, arrays, nested objects; at most 64 KB, 8 levels, 2000 values). The config "
-        "tree templates read is `{server_name: parameters}`.",
+        "tree templates read is `{server_name: parameters}` (an item's `template_root` "
+        "replaces the name where it has one: Official names hold `.` and `/`).",
     )
     secrets: dict[str, str] = Field(default_factory=dict)
     stdin_open: bool | None = None

@@ -202,7 +202,9 @@ async def test_packages_the_console_cannot_run_say_why(
         refused[PRIVILEGED].install_note or ""
     )
     assert "`--network host`" in (refused[HOST_NETWORK].install_note or "")
-    assert "`--api-key` is a secret on the command line" in (refused[SECRET_ARG].install_note or "")
+    assert "`--api-key` is an optional or repeated secret on the command line" in (
+        refused[SECRET_ARG].install_note or ""
+    )
 
 
 async def test_a_looping_cursor_stops_and_is_reported_partial(
@@ -373,6 +375,7 @@ def _runner(image: str) -> dict[str, Any]:
             {"type": "named", "name": "--mode", "choices": ["fast", "slow"], "default": "fast"},
             {"type": "named", "name": "--tag", "isRepeated": True},
             {"type": "positional", "valueHint": "target", "isRequired": True},
+            {"type": "named", "name": "--token", "isSecret": True, "isRequired": True},
         ],
         "environmentVariables": [
             {"name": "GREETING", "isRequired": True},
@@ -396,13 +399,16 @@ def test_installed_official_package_runs_with_its_arguments_and_env(
 ) -> None:
     registry.state.official = [*official_entries(), _runner(busybox_image.tag)]
     try:
-        user = console.login(SECRETS["api"])
+        user = console.login(*SECRETS.values())
         response = console.client.post(
             "/api/containers/install",
             json={
                 "item_id": f"official:{RUNNER}",
                 "parameters": {"tag": ["a", "b"], "target": "dest", "greeting": "hello"},
-                "secrets": {"API_TOKEN": SECRETS["api"].reference},
+                "secrets": {
+                    "API_TOKEN": SECRETS["api"].reference,
+                    "runner.token": SECRETS["db"].reference,
+                },
             },
             headers=user.headers,
         )
@@ -413,7 +419,10 @@ def test_installed_official_package_runs_with_its_arguments_and_env(
     container = docker_client.containers.get(docker_id)
     wait_then_read = "while [ ! -s /tmp/args ]; do sleep 0.05; done; cat /tmp/args"
     _, args = container.exec_run(["sh", "-c", wait_then_read])
-    assert args.decode().strip() == "--mode fast --tag a --tag b dest"
+    # The secret argument's `$TOKEN` got the resolved value when the container was created.
+    assert (
+        args.decode().strip() == f"--mode fast --tag a --tag b dest --token {SECRETS['db'].value}"
+    )
     _, env = container.exec_run(
         ["sh", "-c", "echo $GREETING/$API_TOKEN/$STAGE/${UNSET_OPTIONAL-absent}"]
     )

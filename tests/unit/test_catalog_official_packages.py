@@ -143,3 +143,20 @@ def test_repeated_required_input_is_a_non_empty_array() -> None:
         "type": "array", "items": {"type": "string", "enum": ["a", "b"]},
         "description": "Tags", "default": ["a"], "minItems": 1,
     }  # fmt: skip
+
+
+def test_a_required_secret_argument_is_a_secret_named_by_env_in_the_command() -> None:
+    arguments = [
+        {"type": "named", "name": "--api-key", "isSecret": True, "isRequired": True},
+        {"type": "positional", "valueHint": "1st-token", "isSecret": True, "isRequired": True},
+    ]
+    item = _item(packageArguments=arguments)
+    assert item.installable, item.install_note
+    assert item.run.command == ["--api-key", "$API_KEY", "$ARG_1ST_TOKEN"]
+    assert [(s.name, s.env, s.required) for s in item.secrets] == [
+        ("x.api_key", "API_KEY", True),
+        ("x.arg_1st_token", "ARG_1ST_TOKEN", True),
+    ]
+    repeated = [{"type": "named", "name": "--key", "isSecret": True, "isRequired": True,
+                 "isRepeated": True}]  # fmt: skip
+    assert "optional or repeated secret" in (_item(packageArguments=repeated).install_note or "")

@@ -90,12 +90,10 @@ def command_of(inputs: Inputs, arguments: list[dict[str, Any]]) -> list[str | li
         label = _label(raw, position)
         if named and name is None:
             raise UnsupportedPackageError(f"The named package argument {position + 1} has no name.")
-        if is_secret(raw):
-            raise UnsupportedPackageError(
-                f"The package argument `{label}` is a secret on the command line, where any "
-                "process list shows it; the console passes secrets only as environment variables."
-            )
         flag_part = [check_literal(name, "A flag name")] if name else []
+        if is_secret(raw):
+            command.extend([*flag_part, _secret_argument(inputs, raw, label)])
+            continue
         value = text(raw.get("value"))
         if value is not None:
             rendered = inputs.substitute(value, as_dict(raw.get("variables")), f"`{label}`")
@@ -113,6 +111,26 @@ def command_of(inputs: Inputs, arguments: list[dict[str, Any]]) -> list[str | li
         else:
             command.extend(parts)
     return command
+
+
+def _secret_argument(inputs: Inputs, raw: dict[str, Any], label: str) -> str:
+    """A secret argument is a secret (answered with a reference) whose env `NAME` the command
+    names as `$NAME`, replaced with the resolved value when the container is created. Such an
+    argument cannot be left out or repeated, so only a required, single one is accepted."""
+    if not flag(raw, "isRequired", "is_required") or flag(raw, "isRepeated", "is_repeated"):
+        raise UnsupportedPackageError(
+            f"The package argument `{label}` is an optional or repeated secret on the command "
+            "line, which the console cannot leave out or repeat; it passes such secrets only as "
+            "environment variables."
+        )
+    if text(raw.get("value")) is not None:
+        raise UnsupportedPackageError(
+            f"The package argument `{label}` is a secret with a fixed value in the catalog."
+        )
+    env = parameter_name(label).upper()
+    env = f"ARG_{env}" if env[0].isdigit() else env
+    inputs.secret(env, raw)
+    return f"${env}"
 
 
 def _flag_pairs(arguments: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:

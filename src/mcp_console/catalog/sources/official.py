@@ -87,7 +87,7 @@ def latest_only(entries: list[Any]) -> list[tuple[str, Any]]:
 
 def _root(name: str) -> str:
     """The template root of an item's parameters: the name's last segment, path-safe."""
-    return parameter_name(name.rsplit("/", 1)[-1]) or "server"
+    return parameter_name(name.rsplit("/", 1)[-1])
 
 
 def _packages(server: dict[str, Any], root: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ SOURCE_HINT = (
     "A catalog source is fetched as it is saved and cannot hold references: use a URL without "
     "credentials (a public catalog, or the GitHub source with a GitHub token in settings)."
 )
+PARTIAL = "CATALOG_SOURCE_PARTIAL"
 logger = logging.getLogger("mcp_console.catalog")
 
 
@@ -66,8 +67,11 @@ class CatalogService:
         for source, outcome in zip(sources, outcomes, strict=True):
             if isinstance(outcome, SearchIndex):
                 indexes.append(outcome)
-                if outcome.partial:
-                    errors.append(partial_read(source.key, outcome.partial))
+                if outcome.partial:  # read in part: its items are served, the reason goes along
+                    message = (
+                        f"The catalog source '{source.key}' was read in part: {outcome.partial}."
+                    )
+                    errors.append(SourceError(source=source.key, code=PARTIAL, message=message))
             elif isinstance(outcome, AppError):
                 first_error = first_error or outcome
                 errors.append(
@@ -178,15 +182,6 @@ class CatalogService:
     async def clear_cache(self) -> int:
         self.loader.indexes.clear()
         return await self.cache.invalidate_all()
-
-
-def partial_read(source: str, reason: str) -> SourceError:
-    """A source that answered only in part: its items are served, the reason goes along."""
-    return SourceError(
-        source=source,
-        code="CATALOG_SOURCE_PARTIAL",
-        message=f"The catalog source '{source}' was read in part: {reason}.",
-    )
 
 
 def _custom_out(row: CatalogSourceRow) -> SourceOut:

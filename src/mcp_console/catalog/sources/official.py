@@ -168,7 +168,7 @@ class OfficialRegistrySource:
         entries: list[Any] = []
         cursor: str | None = None
         seen: set[str] = set()
-        partial: str | None = None
+        cut_short: str | None = None
         pages = 0
         while True:
             page, cursor = await self._page(cursor)
@@ -177,16 +177,16 @@ class OfficialRegistrySource:
             if not cursor:
                 break
             if cursor in seen:
-                partial = CURSOR_LOOP.format(page=pages, count=len(entries))
+                cut_short = CURSOR_LOOP.format(page=pages, count=len(entries))
                 break
             if pages >= self._max_pages:
-                partial = PAGE_CAP.format(pages=self._max_pages, count=len(entries))
+                cut_short = PAGE_CAP.format(pages=self._max_pages, count=len(entries))
                 break
             seen.add(cursor)
         latest = latest_only(entries)
         result = collect(self.key, latest, lambda n, e: server_to_item(self.key, n, e))
         result.upstream_requests = pages
-        result.partial = partial
+        result.partial = cut_short
         return result
 
     async def _page(self, cursor: str | None) -> tuple[list[Any], str | None]:

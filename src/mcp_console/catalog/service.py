@@ -31,7 +31,6 @@ SOURCE_HINT = (
     "A catalog source is fetched as it is saved and cannot hold references: use a URL without "
     "credentials (a public catalog, or the GitHub source with a GitHub token in settings)."
 )
-PARTIAL = "CATALOG_SOURCE_PARTIAL"
 logger = logging.getLogger("mcp_console.catalog")
 
 
@@ -71,7 +70,8 @@ class CatalogService:
                     message = (
                         f"The catalog source '{source.key}' was read in part: {outcome.partial}."
                     )
-                    errors.append(SourceError(source=source.key, code=PARTIAL, message=message))
+                    code = "CATALOG_SOURCE_PARTIAL"
+                    errors.append(SourceError(source=source.key, code=code, message=message))
             elif isinstance(outcome, AppError):
                 first_error = first_error or outcome
                 errors.append(

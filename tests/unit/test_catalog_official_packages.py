@@ -43,6 +43,7 @@ def test_flags_written_inline_or_as_positional_pairs_are_read() -> None:
 def test_a_volume_flag_without_a_value_is_a_parameter() -> None:
     item = _item([_named("-v", valueHint="workspace", isRequired=True)])
     assert item.run.volumes == ["{{x.workspace}}"]
+    assert item.package is not None and item.package.runtime_arguments[0].parameter == "workspace"
     assert item.config_schema == {
         "type": "object", "properties": {"workspace": {"type": "string"}},
         "required": ["workspace"],

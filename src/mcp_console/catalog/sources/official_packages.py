@@ -72,7 +72,8 @@ def image_reference(package: dict[str, Any]) -> str:
 
 
 def _label(raw: dict[str, Any], position: int) -> str:
-    return first_text(raw, "name", "valueHint", "value_hint") or f"argument {position + 1}"
+    """What names an argument's parameter: its `valueHint`, else its flag name."""
+    return first_text(raw, "valueHint", "value_hint", "name") or f"argument {position + 1}"
 
 
 def _arguments(package: dict[str, Any], camel: str, snake: str) -> list[dict[str, Any]]:
@@ -233,7 +234,7 @@ class RuntimeMapper:
         self.run.user = self._value(flag_name, raw)
 
     def _network(self, flag_name: str, raw: dict[str, Any]) -> None:
-        network = text(raw.get("value"))
+        network = text(raw.get("value")) or ""
         if network == "none":
             self.run.disable_network = True
         elif network not in ("bridge", "default"):

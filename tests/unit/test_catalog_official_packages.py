@@ -12,10 +12,15 @@ from mcp_console.catalog.sources.official import server_to_item
 from mcp_console.catalog.sources.official_inputs import schema_property
 
 
-def _item(runtime: list[dict[str, Any]] | None = None, **package: Any) -> CatalogItem:
+def _item(
+    runtime: list[dict[str, Any]] | None = None,
+    remotes: list[dict[str, Any]] | None = None,
+    **package: Any,
+) -> CatalogItem:
     oci = {"registryType": "oci", "identifier": "example/x", "version": "1.0.0",
            "runtimeArguments": runtime or [], **package}  # fmt: skip
-    server = {"name": "io.example/x", "description": "x", "version": "1.0.0", "packages": [oci]}
+    server = {"name": "io.example/x", "description": "x", "version": "1.0.0", "packages": [oci],
+              "remotes": remotes or []}  # fmt: skip
     return server_to_item("official", "io.example/x", {"server": server})
 
 
@@ -161,3 +166,11 @@ def test_a_required_secret_argument_is_a_secret_named_by_env_in_the_command() ->
     repeated = [{"type": "named", "name": "--key", "isSecret": True, "isRequired": True,
                  "isRepeated": True}]  # fmt: skip
     assert "optional or repeated secret" in (_item(packageArguments=repeated).install_note or "")
+
+
+def test_a_broken_remote_is_left_out_and_the_package_still_counts() -> None:
+    remotes = [{"type": "websocket", "url": "wss://x.example/ws"}, {"type": "sse"},
+               {"type": "sse", "url": "https://x.example/sse"}]  # fmt: skip
+    item = _item(remotes=remotes)
+    assert item.installable
+    assert [(r.transport, r.url) for r in item.remotes] == [("sse", "https://x.example/sse")]

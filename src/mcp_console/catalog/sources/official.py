@@ -36,7 +36,7 @@ from mcp_console.catalog.sources.official_packages import (
     package_spec,
     registry_type,
 )
-from mcp_console.catalog.sources.official_remotes import remote_spec
+from mcp_console.catalog.sources.official_remotes import remote_specs
 from mcp_console.catalog.versions import Precedence, rank
 from mcp_console.core.ssrf import SafeFetcher
 
@@ -129,7 +129,7 @@ def _packages(server: dict[str, Any], root: str) -> dict[str, Any]:
 def server_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
     server, _official = _unwrap(raw)
     name = checked_name(name)
-    remotes = [remote_spec(r) for r in as_list(server.get("remotes"))]
+    remotes = remote_specs(server.get("remotes"))
     fields = _packages(server, _root(name))
     if remotes and not fields["installable"]:
         fields.update(transport=remotes[0].transport, remote_url=remotes[0].url)

@@ -44,3 +44,15 @@ def remote_spec(raw: Any) -> RemoteSpec:
             if text(as_dict(h).get("name"))
         ],
     )
+
+
+def remote_specs(raw: Any) -> list[RemoteSpec]:
+    """Every usable remote; one without a URL or with an unknown transport is left out (the
+    server's packages and other remotes still count)."""
+    specs = []
+    for remote in as_list(raw):
+        try:
+            specs.append(remote_spec(remote))
+        except MalformedEntryError:
+            continue
+    return specs

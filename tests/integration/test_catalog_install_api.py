@@ -6,6 +6,7 @@ for is refused with a reason on every config path."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ def _entries(image: str) -> list[dict[str, Any]]:
             "dollar-arg",
             image,
             secrets=[{"name": "dollar-arg.token", "env": "ARG_TOKEN"}],
+            env=[{"name": "ARG_HEADER", "value": "Bearer $ARG_TOKEN"}],
             command=["sh", "-c", f'echo "$1" > /tmp/out; {KEEP_RUNNING}', "sh", "$ARG_TOKEN"],
         ),
     ]
@@ -222,6 +224,13 @@ def test_what_a_catalog_must_not_ask_for_is_refused_with_a_reason(
     assert error["code"] == code
     where = _fields(response)[field] if field else error["message"]
     assert reason in where
+    queued = catalog.client.post(  # the job path refuses before anything is queued
+        "/api/containers/install",
+        params={"async": "true"},
+        json={"item_id": f"docker:{name}"},
+        headers=user.headers,
+    )
+    assert (queued.status_code, queued.json()["error"]["code"]) == (status, code)
 
 
 def test_loader_env_and_sockets_are_refused_on_every_config_path(
@@ -289,6 +298,42 @@ def test_dollar_name_in_a_catalog_command_is_expanded_at_start(
     docker_id = catalog.listing(user)[container_id]["docker_id"]
     _, output = docker_client.containers.get(docker_id).exec_run(["cat", "/tmp/out"])
     assert output.decode().strip() == TOKEN.value
+    _, header = docker_client.containers.get(docker_id).exec_run(["sh", "-c", "echo $ARG_HEADER"])
+    assert header.decode().strip() == f"Bearer {TOKEN.value}"  # a reference inside a value
     stored = catalog.client.get(f"/api/containers/{container_id}/config", headers=user.headers)
     assert stored.json()["config"]["command"][-1] == "$ARG_TOKEN"  # the value is never stored
     assert TOKEN.value not in stored.text
+
+
+def test_named_catalog_volumes_belong_to_their_owner(
+    catalog: Console, docker_client: docker.DockerClient
+) -> None:
+    """Two users install okta: each gets their own keyring volume, named for the owner."""
+    names: list[str] = []
+    try:
+        for user in (catalog.login(TOKEN), catalog.login(TOKEN)):
+            logs = _root(catalog) / f"okta-{len(names)}"
+            created = _install(
+                catalog,
+                user,
+                "okta-mcp-server",
+                dry_run=False,
+                start=False,
+                parameters={"log_path": str(logs)},
+                secrets={"OKTA_PRIVATE_KEY": TOKEN.reference},
+            )
+            assert created.status_code == 201, created.text
+            docker_id = catalog.listing(user)[created.json()["container_id"]]["docker_id"]
+            mounts = docker_client.containers.get(docker_id).attrs["Mounts"]
+            volume = next(m for m in mounts if m["Type"] == "volume")
+            owner_key = hashlib.sha256(user.email.encode()).hexdigest()[:12]
+            assert volume["Name"] == f"mcp-{owner_key}-okta-mcp-server-keyring"
+            assert volume["Destination"] == "/root/.local/share/python_keyring"
+            names.append(volume["Name"])
+        assert len(set(names)) == 2
+    finally:
+        for user in catalog.users:
+            for view in catalog.listing(user).values():
+                docker_client.containers.get(view["docker_id"]).remove(force=True)
+        for name in names:
+            docker_client.volumes.get(name).remove(force=True)

@@ -86,7 +86,7 @@ async def test_oci_package_maps_to_run_env_secrets_and_schema(
     registry: RegistryServers, fetcher: SafeFetcher
 ) -> None:
     item = (await _items(registry, fetcher))[DB]
-    assert item.installable and item.template_root == "db_manager"
+    assert item.installable and item.config_root == "db_manager"
     assert (
         item.install_note == "The package publishes ports (`-p`): choose them in the install form."
     )

@@ -1,9 +1,8 @@
 """Turns a catalog item plus the user's answers into an explicit container config.
 
 The answers (schema defaults applied, validated against the schema) form the config tree
-`{server_name: parameters}` (keyed by `item.template_root` when the item has one) that the
-entry's templates read (`containers/derive.py`): env, command, volumes and user come from the
-catalog as its authors meant, the request's own options
+`{server_name: parameters}` that the entry's templates read (`containers/derive.py`): env,
+command, volumes and user come from the catalog as its authors meant, the request's own options
 are added (command and user replace the catalog's, volumes and env are merged). Required secrets
 must be answered (normally with `{{ bw:... }}` references, which stay references). The domain
 rules (`containers/validation.py`) then judge the result like any other config.
@@ -128,7 +127,7 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
     try:
         derived = derive(
             item,
-            {item.template_root or item.name: parameters},
+            {item.config_root or item.name: parameters},
             secrets,
             request.env,
             request.command is not None,

@@ -193,8 +193,7 @@ class InstallRequest(RuntimeOptions):
         default_factory=dict,
         description="Answers to the item's `config_schema` (any JSON: strings, numbers, "
         "booleans, arrays, nested objects; at most 64 KB, 8 levels, 2000 values). The config "
-        "tree templates read is `{server_name: parameters}` (an item's `template_root` "
-        "replaces the name where it has one: Official names hold `.` and `/`).",
+        "tree templates read is `{server_name: parameters}`.",
     )
     secrets: dict[str, str] = Field(default_factory=dict)
     stdin_open: bool | None = None
@@ -220,11 +219,15 @@ class InstallRequest(RuntimeOptions):
         return value
 
 
+NoteOrigin = Literal["catalog", "request", "default", "left-out"]
+
+
 class InstallNote(BaseModel):
-    """One derived or left-out part of the config and why (`field` as in `config.volumes.0`)."""
+    """One derived or left-out part of the config and why (`field`: `env.NAME`, `command`,
+    `volumes.N`, `network_mode`)."""
 
     field: str
-    origin: Literal["catalog", "request", "default", "left-out"]
+    origin: NoteOrigin
     message: str
 
 

@@ -148,7 +148,7 @@ def server_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         icon=text(icons[0].get("src")) if icons else None,
         version=_version(server),
         remotes=remotes,
-        template_root=_root(name),
+        config_root=_root(name),
         docs_url=first_text(server, "websiteUrl", "website_url") or repository,
         **fields,
     )

@@ -124,13 +124,22 @@ async def test_official_registry_pages_and_latest_versions(
     assert pages >= 3
     assert registry.state.hits["official"] == pages == result.upstream_requests
     assert {i.version for i in result.items if i.name.startswith(OFFICIAL_PREFIX)} == {"1.1.0"}
+    remote_only = {
+        f"{OFFICIAL_PREFIX}/{snap.server['name']}"
+        for snap in registry.state.snapshot
+        if snap.server.get("remote") and not snap.server.get("image")
+    }
     not_installable = {i.name for i in result.items if not i.installable}
-    assert not_installable == {"io.example/npm-only", "io.example/pypi-only"}
+    assert not_installable == {"io.example/npm-only", "io.example/pypi-only"} | remote_only
+    assert result.partial is None
 
     registry.reset_counts()
     capped = await OfficialRegistrySource(registry.base_url, 2, fetcher).fetch()
     assert registry.state.hits["official"] == 2
     assert len(capped.items) < len(result.items)
+    assert capped.partial == (
+        "more pages remain after CATALOG_OFFICIAL_MAX_PAGES=2; 100 entries read so far are shown"
+    )
 
 
 async def test_github_rate_limit_becomes_catalog_rate_limited(

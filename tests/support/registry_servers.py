@@ -182,6 +182,7 @@ class RegistryState:
     official: list[dict[str, Any]]
     snapshot: list[SnapshotServer]
     page_size: int = 50
+    official_loop: bool = False  # the last page's cursor points back to the second page
     archive_enabled: bool = True
     rate_limited: bool = False
     delay_seconds: float = 0.0
@@ -313,6 +314,8 @@ class _Handler(BaseHTTPRequestHandler):
             # Alternate spellings page by page: both must be understood.
             cursor_key = "nextCursor" if (start // limit) % 2 == 0 else "next_cursor"
             metadata[cursor_key] = str(start + limit)
+        elif state.official_loop and len(state.official) > limit:
+            metadata["nextCursor"] = str(limit)
         self._json({"servers": page, "metadata": metadata})
 
     def _route_redirect(self, url: Any) -> None:

@@ -38,6 +38,7 @@ class CacheState:
     version: str
     fetched_at: float
     skipped: int
+    partial: str | None = None
 
 
 class CatalogCache:
@@ -47,13 +48,14 @@ class CatalogCache:
 
     async def state(self, key: str) -> CacheState | None:
         async def read(r: Redis) -> list[Any]:
-            fields: list[Any] = await r.hmget(PREFIX + key, ["version", "fetched_at", "skipped"])  # type: ignore[misc]
+            names = ["version", "fetched_at", "skipped", "partial"]
+            fields: list[Any] = await r.hmget(PREFIX + key, names)  # type: ignore[misc]
             return fields
 
-        version, fetched_at, skipped = await self.redis.call(read)
+        version, fetched_at, skipped, partial = await self.redis.call(read)
         if version is None or fetched_at is None:
             return None
-        return CacheState(version, float(fetched_at), int(skipped or 0))
+        return CacheState(version, float(fetched_at), int(skipped or 0), partial or None)
 
     def is_fresh(self, state: CacheState) -> bool:
         return time.time() < state.fetched_at + self.ttl
@@ -68,13 +70,17 @@ class CatalogCache:
             return None
         return version, [CatalogItem.model_validate(item) for item in json.loads(raw)]
 
-    async def store(self, key: str, items: list[CatalogItem], skipped: int) -> str:
+    async def store(
+        self, key: str, items: list[CatalogItem], skipped: int, partial: str | None = None
+    ) -> str:
+        """`partial`: why the source was read only in part (kept with the items it belongs to)."""
         payload = json.dumps([item.model_dump(mode="json") for item in items])
         version = hashlib.sha256(payload.encode()).hexdigest()[:16] + f"-{time.time_ns()}"
         fields = {
             "version": version,
             "fetched_at": repr(time.time()),
             "skipped": str(skipped),
+            "partial": partial or "",
             "items": payload,
         }
 

@@ -28,7 +28,10 @@ def _searchable(item: CatalogItem) -> Iterable[str]:
 
 
 class SearchIndex:
-    def __init__(self, items: list[CatalogItem]) -> None:
+    """`partial`: why the source behind these items was read only in part (None: read whole)."""
+
+    def __init__(self, items: list[CatalogItem], partial: str | None = None) -> None:
+        self.partial = partial
         self.items = sorted(items, key=lambda item: (item.title.lower(), item.id))
         self.by_id = {item.id: n for n, item in enumerate(self.items)}
         postings: dict[str, set[int]] = {}
@@ -116,8 +119,10 @@ class IndexStore:
             self._indexes.move_to_end((key, version))
         return index
 
-    def put(self, key: str, version: str, items: list[CatalogItem]) -> SearchIndex:
-        index = SearchIndex(items)
+    def put(
+        self, key: str, version: str, items: list[CatalogItem], partial: str | None = None
+    ) -> SearchIndex:
+        index = SearchIndex(items, partial)
         self.builds += 1
         self._indexes[(key, version)] = index
         while len(self._indexes) > self._kept:

@@ -35,6 +35,7 @@ class SourceResult:
     skipped: int = 0
     duplicates: int = 0
     upstream_requests: int = 0
+    partial: str | None = None  # why only part of the catalog was read, shown with every search
 
 
 def as_dict(value: Any) -> dict[str, Any]:

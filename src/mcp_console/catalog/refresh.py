@@ -76,7 +76,7 @@ class CatalogLoader:
             if loaded is None:
                 raise SourceUnavailableError(source.key, "the cached catalog vanished")
             index = self.indexes.get(source.key, loaded[0]) or self.indexes.put(
-                source.key, loaded[0], loaded[1]
+                source.key, loaded[0], loaded[1], state.partial
             )
         return index
 
@@ -128,8 +128,8 @@ class CatalogLoader:
             error = _as_app_error(exc, source.key)
             await self.cache.remember_error(source.key, _to_record(error))
             raise error from None
-        version = await self.cache.store(source.key, result.items, result.skipped)
-        self.indexes.put(source.key, version, result.items)
+        version = await self.cache.store(source.key, result.items, result.skipped, result.partial)
+        self.indexes.put(source.key, version, result.items, result.partial)
         logger.info(
             "catalog refreshed",
             extra={
@@ -137,6 +137,7 @@ class CatalogLoader:
                 "items": len(result.items),
                 "skipped": result.skipped,
                 "duplicates": result.duplicates,
+                "partial": result.partial,
                 "upstream_requests": result.upstream_requests,
                 "ms": round((time.perf_counter() - started) * 1000),
             },

@@ -62,6 +62,12 @@ class CatalogService:
         for source, outcome in zip(sources, outcomes, strict=True):
             if isinstance(outcome, SearchIndex):
                 indexes.append(outcome)
+                if outcome.partial:  # read in part: its items are served, the reason goes along
+                    message = (
+                        f"The catalog source '{source.key}' was read in part: {outcome.partial}."
+                    )
+                    code = "CATALOG_SOURCE_PARTIAL"
+                    errors.append(SourceError(source=source.key, code=code, message=message))
             elif isinstance(outcome, AppError):
                 first_error = first_error or outcome
                 errors.append(

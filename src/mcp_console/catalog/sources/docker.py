@@ -26,7 +26,13 @@ from mcp_console.catalog.normalize import (
     text,
     tools_from,
 )
-from mcp_console.catalog.schemas import CatalogItem, RunSpec, SecretSpec
+from mcp_console.catalog.schemas import (
+    CatalogItem,
+    PackageArgument,
+    RemoteSpec,
+    RunSpec,
+    SecretSpec,
+)
 from mcp_console.core.ssrf import SafeFetcher
 
 CATALOG_MAX_BYTES = 20 * 1024 * 1024
@@ -99,6 +105,17 @@ def grouped_secrets(secrets: list[SecretSpec], schema: dict[str, Any] | None) ->
     return grouped
 
 
+def docker_remote(remote: dict[str, Any], transport: str, url: str) -> RemoteSpec:
+    """`remote: {url, transport_type, headers: {Name: value}}`; a header whose value names a
+    variable (`Bearer ${API_KEY}`, set from a secret) is secret."""
+    headers = [
+        PackageArgument(kind="named", name=str(header), value=value, secret="$" in value)
+        for header, value in ((h, text(v)) for h, v in as_dict(remote.get("headers")).items())
+        if value is not None
+    ]
+    return RemoteSpec(transport=transport, url=url, headers=headers)
+
+
 def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
     entry = as_dict(raw)
     if not entry:
@@ -134,6 +151,7 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         config_schema=schema,
         env=env_from(as_list(entry.get("env"))),
         run=run_spec(entry),
+        remotes=[docker_remote(remote, transport, remote_url)] if remote_url else [],
         tools=tools_from(as_list(entry.get("tools"))),
         docs_url=first_text(entry, "readme", "source"),
     )

@@ -61,6 +61,7 @@ from mcp_console.containers.validation import check_config
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
+from mcp_console.core.registries import RegistryPolicy
 from mcp_console.core.secret_registry import log_session
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
@@ -121,6 +122,7 @@ class ContainerService:
         self._audit = audit
         self._locks = locks
         self._settings = settings
+        self._registries = RegistryPolicy.from_settings(settings)
 
     # -- create -----------------------------------------------------------------------------
 
@@ -128,7 +130,7 @@ class ContainerService:
         """Checks that need settings and the secrets policy (names too, since they are stored
         and shown); run before a job is queued or Docker is called, so bad input answers 422."""
         policy.check_config(request.model_dump(mode="json", include={"name", "server_name"}))
-        check_config(request.config, self._settings.allowed_mount_root_list)
+        check_config(request.config, self._settings.allowed_mount_root_list, self._registries)
         return request
 
     async def create(
@@ -407,7 +409,7 @@ class ContainerService:
             if row.config_version != edit.config_version:
                 raise config_conflict(row.config_version)
             new = merged_config(row.config, edit.config)
-            check_config(new, self._settings.allowed_mount_root_list)
+            check_config(new, self._settings.allowed_mount_root_list, self._registries)
             changed = changed_keys(ContainerConfig.model_validate(row.config), new)
             note.detail = "changed: " + (", ".join(changed) or "nothing")
             if changed:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mcp_console.containers.schemas import ContainerConfig
 from mcp_console.core.errors import AppError
+from mcp_console.core.registries import RegistryPolicy
 from mcp_console.secrets import policy
 from mcp_console.secrets.refs import parse_env
 
@@ -45,10 +46,14 @@ def check_secrets(config: ContainerConfig, prefix: str = "config") -> None:
     policy.check_config(config.model_dump(mode="json"), prefix, declared)
 
 
-def check_config(config: ContainerConfig, roots: Sequence[Path]) -> None:
-    """Everything checkable before Docker is called: mounts, well-formed references (a
-    malformed one is a 422 naming the key, never passed on to a container as text) and the
-    secrets policy (no plain-text secret is stored, sent to Docker or enqueued)."""
+def check_config(
+    config: ContainerConfig, roots: Sequence[Path], registries: RegistryPolicy
+) -> None:
+    """Everything checkable before Docker is called: the image's registry host (the SSRF rules
+    and IMAGE_REGISTRY_ALLOWLIST), mounts, well-formed references (a malformed one is a 422
+    naming the key, never passed on to a container as text) and the secrets policy (no
+    plain-text secret is stored, sent to Docker or enqueued)."""
+    registries.check(config.image)
     parse_env(config.env)
     check_secrets(config)
     check_mounts(config, roots)

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     container_default_memory: str = Field(default="512m", pattern=r"^\d+[bkmgBKMG]?$")
     container_default_cpus: float = Field(default=1.0, gt=0, le=256)
     allowed_mount_roots: str = ""
+    # Registries images may be pulled from (docs/SSRF.md#image-registries): `host[:port]`,
+    # `*.domain` or `*` (any public host); an image without a registry host is on docker.io.
+    image_registry_allowlist: str = (
+        "docker.io,ghcr.io,quay.io,mcr.microsoft.com,public.ecr.aws,gcr.io,registry.gitlab.com"
+    )
     # MCP inspector time limits (docs/INSPECTOR.md): the handshake, then each request after it.
     mcp_init_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     mcp_call_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)

@@ -25,9 +25,13 @@ logger = logging.getLogger("mcp_console.catalog")
 POLL_SECONDS = 0.05
 
 
-def _as_app_error(exc: Exception, key: str) -> AppError:
+def as_app_error(exc: Exception, key: str) -> AppError:
+    """Whatever a source raised, as the error its users see: one bad source must never turn
+    into a 500 for a search that includes it."""
     if isinstance(exc, AppError):
         return exc
+    if isinstance(exc, httpx.TimeoutException):
+        return SourceUnavailableError(key, "the upstream did not answer in time")
     return SourceUnavailableError(key, type(exc).__name__)
 
 
@@ -104,8 +108,10 @@ class CatalogLoader:
 
     async def _refresh(self, source: CatalogSource, wait_for_others: bool) -> None:
         recent = await self.cache.recent_error(source.key)
-        if recent is not None and wait_for_others:
-            raise _from_record(recent)
+        if recent is not None:
+            if wait_for_others:
+                raise _from_record(recent)
+            return  # negative cache: a failed source is not fetched again before its TTL
         token = await self.cache.acquire(source.key)
         if token is None:
             if wait_for_others:
@@ -124,8 +130,12 @@ class CatalogLoader:
         started = time.perf_counter()
         try:
             result = await source.fetch()
-        except (AppError, httpx.HTTPError) as exc:
-            error = _as_app_error(exc, source.key)
+        except Exception as exc:  # any failure of an untrusted source is that source's failure
+            error = as_app_error(exc, source.key)
+            logger.warning(
+                "catalog source failed",
+                extra={"source": source.key, "code": error.code, "reason": error.message[:200]},
+            )
             await self.cache.remember_error(source.key, _to_record(error))
             raise error from None
         version = await self.cache.store(source.key, result.items, result.skipped)

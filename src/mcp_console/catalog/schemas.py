@@ -170,3 +170,9 @@ class SourceOut(BaseModel):
     url: str
     builtin: bool
     enabled: bool = True
+    status: Literal["ok", "failed", "not_loaded"] = Field(
+        default="not_loaded",
+        description="`failed`: the last refresh failed (searches report it in `errors` and do "
+        "not fetch it again for CATALOG_ERROR_TTL_SECONDS); `ok`: a copy is cached.",
+    )
+    last_error: SourceError | None = None

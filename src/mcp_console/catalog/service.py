@@ -6,10 +6,11 @@ import asyncio
 import logging
 
 from mcp_console.catalog.cache import CatalogCache
+from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader
 from mcp_console.catalog.errors import ItemNotFoundError, UnknownSourceError
 from mcp_console.catalog.index import SearchIndex, facets
 from mcp_console.catalog.models import CatalogSourceRow
-from mcp_console.catalog.refresh import CatalogLoader
+from mcp_console.catalog.refresh import CatalogLoader, as_app_error
 from mcp_console.catalog.repository import CatalogSourceRepository
 from mcp_console.catalog.schemas import (
     CatalogItem,
@@ -44,12 +45,14 @@ class CatalogService:
         loader: CatalogLoader,
         database: Database,
         fetcher: SafeFetcher,
+        reader: DocumentReader = DEFAULT_READER,
     ) -> None:
         self._builtin = builtin
         self._enabled = [key for key in enabled if key in builtin]
         self.loader = loader
         self._database = database
         self._fetcher = fetcher
+        self._reader = reader
 
     @property
     def cache(self) -> CatalogCache:
@@ -66,10 +69,11 @@ class CatalogService:
         for source, outcome in zip(sources, outcomes, strict=True):
             if isinstance(outcome, SearchIndex):
                 indexes.append(outcome)
-            elif isinstance(outcome, AppError):
-                first_error = first_error or outcome
+            elif isinstance(outcome, Exception):
+                error = as_app_error(outcome, source.key)
+                first_error = first_error or error
                 errors.append(
-                    SourceError(source=source.key, code=outcome.code, message=outcome.message)
+                    SourceError(source=source.key, code=error.code, message=error.message)
                 )
             else:
                 raise outcome
@@ -114,11 +118,11 @@ class CatalogService:
         if key is None:
             rows = await self._custom_rows()
             builtin = [self._builtin[k][0] for k in self._enabled]
-            return builtin + [custom_source(row, self._fetcher) for row in rows]
+            return builtin + [custom_source(row, self._fetcher, self._reader) for row in rows]
         if key in self._builtin:
             return [self._builtin[key][0]]
         row = await self._custom_row(key)
-        return [custom_source(row, self._fetcher)]
+        return [custom_source(row, self._fetcher, self._reader)]
 
     async def _custom_rows(self) -> list[CatalogSourceRow]:
         async with self._database.sessions() as session:
@@ -140,7 +144,22 @@ class CatalogService:
                       enabled=key in self._enabled)
             for key, (_source, url) in self._builtin.items()
         ]  # fmt: skip
-        return builtin + [_custom_out(row) for row in await self._custom_rows()]
+        listed = builtin + [_custom_out(row) for row in await self._custom_rows()]
+        return [await self._with_status(source) for source in listed]
+
+    async def _with_status(self, source: SourceOut) -> SourceOut:
+        """Each source's health from the shared cache: its last error (kept until a refresh
+        succeeds) or a cached copy."""
+        key = source.id if source.builtin else custom_key(int(source.id))
+        error = await self.cache.last_error(key)
+        if error is not None:
+            last = SourceError(
+                source=key, code=str(error.get("code")), message=str(error.get("message"))
+            )
+            return source.model_copy(update={"status": "failed", "last_error": last})
+        if await self.cache.state(key) is not None:
+            return source.model_copy(update={"status": "ok"})
+        return source
 
     async def add_source(self, data: SourceIn, created_by: str) -> SourceOut:
         policy.check_config(data.model_dump(), hint=SOURCE_HINT)

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     catalog_official_url: str = "https://registry.modelcontextprotocol.io"
     catalog_official_max_pages: int = Field(default=50, ge=1, le=1000)
     catalog_github_repo: str = "docker/mcp-registry"
+    # Untrusted catalogs (docs/CATALOG.md#untrusted-catalogs): bounds of one source's documents,
+    # the parse time budget, and how long a failed source is remembered before it is retried.
+    catalog_max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
+    catalog_max_items: int = Field(default=10_000, ge=1, le=1_000_000)
+    catalog_max_item_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024**2)
+    catalog_max_depth: int = Field(default=32, ge=4, le=256)
+    catalog_parse_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    catalog_error_ttl_seconds: int = Field(default=60, ge=1, le=24 * 3600)
     github_api_url: str = "https://api.github.com"
     allow_insecure_endpoint: bool = False
     # Test-only escape hatch of the SSRF policy (comma-separated CIDRs); logged loudly when set.

@@ -35,6 +35,8 @@ CLOCK_EVERY = 1024  # nodes between two deadline checks
 REASON_HINTS = {
     "yaml_alias": "Write the document without YAML aliases (`*name`); repeat the values instead.",
     "too_deep": "Flatten the document; catalog entries need only a few levels of nesting.",
+    "too_large": "Point the source at a smaller document, or ask the operator to raise "
+    "CATALOG_MAX_DOCUMENT_BYTES.",
     "too_many_items": "Split the catalog, or ask the operator to raise CATALOG_MAX_ITEMS.",
     "item_too_large": "Shorten the entry, or ask the operator to raise CATALOG_MAX_ITEM_BYTES.",
     "parse_timeout": "The document took too long to read; make it smaller or simpler.",

@@ -475,6 +475,17 @@ class SafeFetcher:
     async def _get_once(
         self, url: httpx.URL, headers: dict[str, str] | None, max_bytes: int
     ) -> FetchResult:
+        try:
+            return await self._read(url, headers, max_bytes)
+        except httpx.RemoteProtocolError as exc:
+            # httpx parses a redirect's Location even when it does not follow it
+            if "location header" in str(exc).lower():
+                raise _invalid_redirect() from None
+            raise
+
+    async def _read(
+        self, url: httpx.URL, headers: dict[str, str] | None, max_bytes: int
+    ) -> FetchResult:
         async with self._client.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
@@ -495,9 +506,11 @@ def _redirect_target(base: httpx.URL, location: str) -> str:
     try:
         return str(base.join(location))
     except (httpx.InvalidURL, ValueError):
-        raise SsrfBlockedError(
-            "invalid_redirect", "The server redirected to a malformed Location."
-        ) from None
+        raise _invalid_redirect() from None
+
+
+def _invalid_redirect() -> SsrfBlockedError:
+    return SsrfBlockedError("invalid_redirect", "The server redirected to a malformed Location.")
 
 
 def _without_credentials(headers: dict[str, str] | None) -> dict[str, str] | None:

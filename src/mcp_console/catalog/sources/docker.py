@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader
+from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader, DocumentRejectedError
 from mcp_console.catalog.errors import SourceInvalidError, SourceUnavailableError
 from mcp_console.catalog.normalize import (
     MalformedEntryError,
@@ -23,7 +23,7 @@ from mcp_console.catalog.normalize import (
     tools_from,
 )
 from mcp_console.catalog.schemas import CatalogItem
-from mcp_console.core.ssrf import SafeFetcher
+from mcp_console.core.ssrf import ResponseRejectedError, SafeFetcher
 
 CATALOG_TYPES = (
     "application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml",
@@ -115,11 +115,15 @@ class DockerCatalogSource:
         self._reader = reader
 
     async def fetch(self) -> SourceResult:
-        response = await self._fetcher.get(
-            self.url,
-            accept_types=CATALOG_TYPES,
-            max_bytes=self._reader.limits.max_document_bytes,
-        )
+        limit = self._reader.limits.max_document_bytes
+        try:
+            response = await self._fetcher.get(
+                self.url, accept_types=CATALOG_TYPES, max_bytes=limit
+            )
+        except ResponseRejectedError as exc:
+            if exc.reason != "response_too_large":
+                raise
+            raise DocumentRejectedError("too_large", f"larger than {limit} bytes") from None
         if response.status != 200:
             raise SourceUnavailableError(self.key, f"HTTP {response.status}")
         # Parsing a whole catalog is CPU work of half a second: off the event loop (where it

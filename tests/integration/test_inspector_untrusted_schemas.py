@@ -12,13 +12,11 @@ import pytest
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.settings import Settings
-from mcp_console.core.ssrf import SsrfGuard, SsrfPolicy
 from mcp_console.inspector.client import Limits
-from mcp_console.inspector.pool import StdioSessionPool
 from mcp_console.inspector.schemas import RemoteServer
 from mcp_console.inspector.service import InspectorService
-from mcp_console.inspector.wiring import remote_connector
 from tests.support.hostile_servers import HostileServers, hostile_servers
+from tests.support.remote_inspector import remote_inspector
 
 LIMITS = Limits(init_seconds=5.0, call_seconds=10.0)
 
@@ -56,28 +54,6 @@ def hostile() -> Iterator[HostileServers]:
         yield servers
 
 
-def _inspector(settings: Settings) -> InspectorService:
-    """Loopback allowed for the stand-in server (and so for the refs, were they fetched)."""
-    values = {"ssrf_allow_cidrs": "127.0.0.0/8", "allow_insecure_endpoint": True}
-    policy = SsrfPolicy.from_settings(settings.model_copy(update=values))
-    unused_pool = StdioSessionPool(_no_containers)
-    return InspectorService(
-        _NoContainers(), _NoContainers(), unused_pool, remote_connector(SsrfGuard(policy), LIMITS)
-    )
-
-
-def _no_containers(_key: str) -> Any:
-    raise AssertionError("these tests reach no container")
-
-
-class _NoContainers:
-    async def docker_id_of(self, *_args: Any) -> str:
-        raise AssertionError("these tests reach no container")
-
-    async def inspect(self, _docker_id: str) -> dict[str, Any] | None:
-        raise AssertionError("these tests reach no container")
-
-
 async def _refused(
     inspector: InspectorService, hostile: HostileServers, tool: str, arguments: dict[str, Any]
 ) -> AppError:
@@ -100,7 +76,7 @@ async def test_refs_outside_the_tool_schema_are_refused_unfetched(
     settings: Settings, hostile: HostileServers, tool: str, ref: str
 ) -> None:
     calls_before = hostile.state.hits["/mcp"]
-    error = await _refused(_inspector(settings), hostile, tool, {"a": "x"})
+    error = await _refused(remote_inspector(settings, LIMITS), hostile, tool, {"a": "x"})
     assert error.code == "SCHEMA_REF_REFUSED"
     expected = {
         "/schema.json": hostile.url("/schema.json"),
@@ -130,5 +106,5 @@ async def test_recursion_and_nesting_answer_422(
     part: str,
     limit: str,
 ) -> None:
-    error = await _refused(_inspector(settings), hostile, tool, arguments)
+    error = await _refused(remote_inspector(settings, LIMITS), hostile, tool, arguments)
     assert (error.code, error.details) == ("SCHEMA_TOO_COMPLEX", {"part": part, "limit": limit})

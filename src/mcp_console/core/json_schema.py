@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator, SchemaError, ValidationError
+from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend, validator_for
 from referencing import Registry, Resource
@@ -180,11 +180,8 @@ def validation_errors(
 
 
 def schema_problem(schema: Any, limits: SchemaLimits = DEFAULT_LIMITS) -> str | None:
-    """Why a schema is unusable (invalid against its meta-schema), or None. The meta-schemas are
-    bundled, so this reads nothing either; the size is measured first."""
-    measure(schema, "schema", limits)
-    try:
-        validator_class(schema).check_schema(schema)
-    except SchemaError as exc:
-        return f"does not satisfy `{exc.validator}`"
-    return None
+    """Why a schema is unusable (invalid against its draft's meta-schema), or None. The
+    meta-schemas are bundled, and this check is measured and metered like any validation."""
+    meta_schema = validator_class(schema).META_SCHEMA
+    errors = validation_errors(meta_schema, schema, limits, what="schema")
+    return f"does not satisfy `{errors[0].validator}`" if errors else None

@@ -11,6 +11,7 @@ from mcp_console.core.errors import AppError
 from mcp_console.core.json_schema import (
     DEFAULT_LIMITS,
     SchemaLimits,
+    backtracks,
     schema_problem,
     validation_errors,
 )
@@ -79,3 +80,31 @@ def test_combinatorial_schema_stops_at_the_budget() -> None:
 def test_schema_problem_names_the_broken_keyword() -> None:
     assert schema_problem({"type": "object"}) is None
     assert schema_problem({"type": 5}) is not None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "risky"),
+    [
+        (r"^(a+)+$", True),
+        (r"(a|aa)*", True),
+        (r"(\w+\s?)*$", True),
+        (r"(x)\1", True),
+        (r"(unclosed", True),
+        (r"^[a-z0-9-]+$", False),
+        (r"^\d{4}-\d{2}-\d{2}$", False),
+        (r"^([a-z]+\.)?[a-z]+$", False),
+        (r"^(?:ab|cd){1,5}$", False),
+    ],
+)
+def test_backtracking_patterns_are_recognised(pattern: str, risky: bool) -> None:
+    assert backtracks(pattern) is risky
+
+
+def test_a_backtracking_pattern_is_skipped_the_rest_still_applies() -> None:
+    evil = {"type": "string", "pattern": r"^(a+)+$", "maxLength": 10}
+    assert [e.validator for e in validation_errors(evil, "a" * 64 + "!")] == ["maxLength"]
+    names = {"type": "object", "patternProperties": {r"^(a+)+$": {}, r"^b": {"type": "integer"}}}
+    assert [e.validator for e in validation_errors(names, {"a" * 64 + "!": 1, "bb": "x"})] == [
+        "type"
+    ]
+    assert [e.validator for e in validation_errors({"pattern": "^[a-z]+$"}, "A")] == ["pattern"]

@@ -13,14 +13,20 @@ without bound and takes as long as the schema makes it. Here:
   self-referencing `$ref` or a combinatorial schema stops with the same 422 instead of running
   on. Callers run validation in a worker thread (`asyncio.to_thread`), so even the budget is
   never spent on the event loop.
+- A `pattern` runs inside Python's `re`, which no budget can interrupt, so a pattern that can
+  backtrack exponentially is skipped (`backtracks`); the rest of the schema still applies.
 """
 
 from __future__ import annotations
 
+import re
+import re._constants as sre  # type: ignore[import-not-found]  # a pattern's parsed form,
+import re._parser as sre_parser  # type: ignore[import-not-found]  # judged before it runs
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
@@ -114,8 +120,67 @@ _METERED: dict[type[Validator], type[Validator]] = {}
 def _metered_class(base: type[Validator]) -> type[Validator]:
     if base not in _METERED:
         keywords = {name: _metered(fn) for name, fn in base.VALIDATORS.items()}
+        for name in ("pattern", "patternProperties"):
+            if name in keywords:
+                keywords[name] = _without_backtracking_patterns(keywords[name], name)
         _METERED[base] = extend(base, keywords)  # type: ignore[no-untyped-call]
     return _METERED[base]
+
+
+def _without_backtracking_patterns(keyword: Keyword, name: str) -> Keyword:
+    """`pattern` / `patternProperties` with the exponentially backtracking patterns left out."""
+
+    def run(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+        if name == "pattern" and isinstance(value, str) and backtracks(value):
+            return
+        if name == "patternProperties" and isinstance(value, dict):
+            value = {pattern: sub for pattern, sub in value.items() if not backtracks(pattern)}
+        errors = keyword(validator, value, instance, schema)
+        if errors is not None:
+            yield from errors
+
+    return run
+
+
+_REPEATS = frozenset({sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT})
+_BACKREFERENCES = frozenset({sre.GROUPREF, sre.GROUPREF_EXISTS})
+MAX_BOUNDED_REPEAT = 16
+
+
+@lru_cache(maxsize=1024)
+def backtracks(pattern: str) -> bool:
+    """True when a pattern may take exponential time in Python's backtracking `re`: an unbounded
+    repetition around another repetition or an alternation (`(a+)+`, `(a|aa)*`), or a
+    backreference. A pattern that does not parse counts as such too."""
+    try:
+        return _risky(sre_parser.parse(pattern), inside_repeat=False)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return True
+
+
+def _parts(op: Any, arg: Any) -> list[Any]:
+    """The sub-sequences of one parsed node."""
+    if op in _REPEATS:
+        return [arg[2]]
+    if op == sre.BRANCH:
+        return list(arg[1])
+    if op == sre.SUBPATTERN:
+        return [arg[-1]]
+    if op in (sre.ASSERT, sre.ASSERT_NOT):
+        return [arg[1]]
+    return []
+
+
+def _risky(items: Any, inside_repeat: bool) -> bool:
+    for op, arg in items:
+        if op in _BACKREFERENCES:
+            return True
+        repeats = op in _REPEATS and (arg[1] == sre.MAXREPEAT or arg[1] > MAX_BOUNDED_REPEAT)
+        if inside_repeat and (repeats or op == sre.BRANCH):
+            return True
+        if any(_risky(part, inside_repeat or repeats) for part in _parts(op, arg)):
+            return True
+    return False
 
 
 def _refuse(uri: str) -> Resource[Any]:

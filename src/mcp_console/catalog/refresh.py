@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from mcp_console.catalog.cache import LOCK_SECONDS, CatalogCache
-from mcp_console.catalog.errors import SourceUnavailableError
+from mcp_console.catalog.errors import SourcePendingError, SourceUnavailableError
 from mcp_console.catalog.index import IndexStore, SearchIndex
 from mcp_console.catalog.sources import CatalogSource
 from mcp_console.core.errors import AppError
@@ -30,9 +30,15 @@ def as_app_error(exc: Exception, key: str) -> AppError:
     into a 500 for a search that includes it."""
     if isinstance(exc, AppError):
         return exc
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):  # one request / the whole fetch
         return SourceUnavailableError(key, "the upstream did not answer in time")
     return SourceUnavailableError(key, type(exc).__name__)
+
+
+def _as_exception(error: BaseException) -> Exception:
+    if isinstance(error, Exception):
+        return error
+    raise error  # KeyboardInterrupt and friends are not a source's failure
 
 
 def _to_record(error: AppError) -> dict[str, Any]:
@@ -57,12 +63,43 @@ def _from_record(record: dict[str, Any]) -> AppError:
 
 
 class CatalogLoader:
-    def __init__(self, cache: CatalogCache, indexes: IndexStore | None = None) -> None:
+    """`wait_seconds`: how long one search waits for sources that are being fetched (the fetch
+    goes on in the background past it); `fetch_seconds`: the whole of one fetch, so a host that
+    answers a byte at a time cannot hold a refresh (and its lock) open."""
+
+    def __init__(
+        self,
+        cache: CatalogCache,
+        indexes: IndexStore | None = None,
+        *,
+        wait_seconds: float = 8.0,
+        fetch_seconds: float = 60.0,
+    ) -> None:
         self.cache = cache
         self.indexes = indexes or IndexStore()
+        self.wait_seconds = wait_seconds
+        self.fetch_seconds = fetch_seconds
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.upstream_fetches = 0
+
+    async def indexes_of(self, sources: list[CatalogSource]) -> list[SearchIndex | Exception]:
+        """Each source's index, or why it has none, within `wait_seconds`: a slow or silent
+        source answers `CATALOG_SOURCE_PENDING` and never holds the others back."""
+        waiting = [asyncio.ensure_future(self.index(source)) for source in sources]
+        await asyncio.wait(waiting, timeout=self.wait_seconds)
+        outcomes: list[SearchIndex | Exception] = []
+        for source, task in zip(sources, waiting, strict=True):
+            if not task.done():
+                task.cancel()  # only this wait: the shared refresh is shielded and goes on
+                outcomes.append(SourcePendingError(source.key, self.wait_seconds))
+            elif task.cancelled():
+                outcomes.append(SourcePendingError(source.key, self.wait_seconds))
+            else:
+                error = task.exception()
+                outcomes.append(task.result() if error is None else _as_exception(error))
+        await asyncio.gather(*waiting, return_exceptions=True)
+        return outcomes
 
     async def index(self, source: CatalogSource) -> SearchIndex:
         """The current index of a source; fetches upstream only on a cold cache."""
@@ -129,7 +166,7 @@ class CatalogLoader:
         self.upstream_fetches += 1
         started = time.perf_counter()
         try:
-            result = await source.fetch()
+            result = await asyncio.wait_for(source.fetch(), self.fetch_seconds)
         except Exception as exc:  # any failure of an untrusted source is that source's failure
             error = as_app_error(exc, source.key)
             logger.warning(

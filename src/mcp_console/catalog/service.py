@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from mcp_console.catalog.cache import CatalogCache
@@ -60,23 +59,19 @@ class CatalogService:
 
     async def search(self, query: CatalogQuery) -> CatalogPage:
         sources = await self._selected(query.source)
-        outcomes = await asyncio.gather(
-            *(self.loader.index(source) for source in sources), return_exceptions=True
-        )
+        outcomes = await self.loader.indexes_of(sources)
         indexes: list[SearchIndex] = []
         errors: list[SourceError] = []
         first_error: AppError | None = None
         for source, outcome in zip(sources, outcomes, strict=True):
             if isinstance(outcome, SearchIndex):
                 indexes.append(outcome)
-            elif isinstance(outcome, Exception):
+            else:
                 error = as_app_error(outcome, source.key)
                 first_error = first_error or error
                 errors.append(
                     SourceError(source=source.key, code=error.code, message=error.message)
                 )
-            else:
-                raise outcome
         if first_error is not None and not indexes:
             raise first_error
         matched = [

@@ -55,4 +55,9 @@ def build_catalog_service(
     cache = CatalogCache(
         redis, settings.catalog_cache_ttl_seconds, settings.catalog_error_ttl_seconds
     )
-    return CatalogService(builtin, enabled, CatalogLoader(cache), database, fetcher, reader)
+    loader = CatalogLoader(
+        cache,
+        wait_seconds=settings.catalog_search_wait_seconds,
+        fetch_seconds=settings.catalog_fetch_timeout_seconds,
+    )
+    return CatalogService(builtin, enabled, loader, database, fetcher, reader)

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     catalog_max_depth: int = Field(default=32, ge=4, le=256)
     catalog_parse_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     catalog_error_ttl_seconds: int = Field(default=60, ge=1, le=24 * 3600)
+    # A search waits this long for sources being fetched (then reports them pending); one fetch
+    # may take at most `catalog_fetch_timeout_seconds` (below the 120 s refresh lock).
+    catalog_search_wait_seconds: float = Field(default=8.0, gt=0, le=600)
+    catalog_fetch_timeout_seconds: float = Field(default=60.0, gt=0, le=110)
     github_api_url: str = "https://api.github.com"
     allow_insecure_endpoint: bool = False
     # Test-only escape hatch of the SSRF policy (comma-separated CIDRs); logged loudly when set.

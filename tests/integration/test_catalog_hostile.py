@@ -38,6 +38,7 @@ LIMITS = {
     "CATALOG_MAX_ITEM_BYTES": str(64 * 1024),
     "CATALOG_ERROR_TTL_SECONDS": "600",
     "CATALOG_SEARCH_WAIT_SECONDS": "1",  # the silent host's fetch runs into its 10 s timeout
+    "CATALOG_FETCH_TIMEOUT_SECONDS": "3",  # the dripping host never trips the read timeout
 }
 HOSTILE = {
     "/bomb.yaml": alias_bomb(),
@@ -201,6 +202,21 @@ def test_a_silent_source_holds_no_other_user(
         assert [(e["source"], e["code"]) for e in body["errors"]] == [
             (key, "CATALOG_SOURCE_UNAVAILABLE")
         ]
+    finally:
+        _remove_source(attacker, key)
+
+
+def test_a_dripping_source_is_cut_off_by_the_fetch_budget(
+    attacker: httpx.Client, victim: httpx.Client, hostile: HostileServers
+) -> None:
+    key = _add_source(attacker, hostile.url("/drip.yaml"))
+    try:
+        answer = victim.get("/api/catalog", params={"q": "grafana"})
+        assert answer.status_code == 200
+        assert "docker:grafana" in {item["id"] for item in answer.json()["items"]}
+        failed = _wait_for_status(victim, key, "failed")
+        assert failed["last_error"]["code"] == "CATALOG_SOURCE_UNAVAILABLE"
+        assert "in time" in failed["last_error"]["message"]
     finally:
         _remove_source(attacker, key)
 

@@ -1,7 +1,8 @@
-"""Real loopback listeners that play hostile upstreams: catalogs that try to hurt the console, a
-host that accepts connections and never answers, a plain listener that only records whether
-anyone called it, and a minimal MCP server (streamable HTTP, JSON answers) whose tools carry
-hostile `inputSchema`s. Every request is counted, so tests assert what was (not) fetched.
+"""Real loopback listeners that play hostile upstreams: catalogs that try to hurt the console
+(one drips a byte at a time), a host that accepts connections and never answers, a plain
+listener that only records whether anyone called it, and a minimal MCP server (streamable HTTP,
+JSON answers) whose tools carry hostile `inputSchema`s. Every request is counted, so tests
+assert what was (not) fetched.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 LAUGHS = 9
+DRIP_BYTES = 600
+DRIP_INTERVAL = 0.5
 
 
 def alias_bomb(levels: int = 7) -> bytes:
@@ -83,12 +87,28 @@ class _Handler(BaseHTTPRequestHandler):
         state.count(path)
         if path == "/redirect-malformed":
             self._send(302, b"", "text/plain", Location="http://[::1")
+        elif path == "/drip.yaml":
+            self._drip()
         elif path in state.documents:
             self._send(200, state.documents[path], "application/x-yaml")
         elif path == "/mcp":
             self._send(405, b"", "text/plain")
         else:
             self._send(404, b"not found", "text/plain")
+
+    def _drip(self) -> None:
+        """A catalog that arrives one byte per half second: every read is within any per-read
+        timeout, and the whole never ends (until the client goes away)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-yaml")
+        self.end_headers()
+        for _ in range(DRIP_BYTES):
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(DRIP_INTERVAL)
 
     def do_POST(self) -> None:
         state = self.server.state

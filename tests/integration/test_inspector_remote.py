@@ -18,13 +18,11 @@ import pytest
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.settings import Settings
-from mcp_console.core.ssrf import SsrfGuard, SsrfPolicy
 from mcp_console.inspector.client import Limits
-from mcp_console.inspector.pool import StdioSessionPool
 from mcp_console.inspector.schemas import RemoteServer
 from mcp_console.inspector.service import InspectorService
-from mcp_console.inspector.wiring import remote_connector
 from tests.support.everything_server import EverythingServer, everything_server
+from tests.support.remote_inspector import remote_inspector
 
 LIMITS = Limits(init_seconds=5.0, call_seconds=10.0)
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -43,24 +41,7 @@ def sse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EverythingServer]:
 
 
 def _inspector(settings: Settings, limits: Limits = LIMITS, **overrides: Any) -> InspectorService:
-    """Test-only allow-list for loopback (the server runs on 127.0.0.1) and plain http."""
-    values = {"ssrf_allow_cidrs": "127.0.0.0/8", "allow_insecure_endpoint": True, **overrides}
-    policy = SsrfPolicy.from_settings(settings.model_copy(update=values))
-    unused_pool = StdioSessionPool(_no_containers)
-    remote = remote_connector(SsrfGuard(policy), limits)
-    return InspectorService(_NoContainers(), _NoContainers(), unused_pool, remote)
-
-
-def _no_containers(_key: str) -> Any:
-    raise AssertionError("remote tests reach no container")
-
-
-class _NoContainers:
-    async def docker_id_of(self, *_args: Any) -> str:
-        raise AssertionError("remote tests reach no container")
-
-    async def inspect(self, _docker_id: str) -> dict[str, Any] | None:
-        raise AssertionError("remote tests reach no container")
+    return remote_inspector(settings, limits, **overrides)
 
 
 def _rpc_result(response: httpx.Response) -> dict[str, Any]:

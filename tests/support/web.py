@@ -16,6 +16,7 @@ import httpx2
 from fastapi.testclient import TestClient
 from redis import Redis as SyncRedis
 
+from mcp_console.catalog.cache import ERROR_PREFIX as CATALOG_ERROR_PREFIX
 from mcp_console.catalog.cache import LOCK_PREFIX as CATALOG_LOCK_PREFIX
 from mcp_console.catalog.cache import PREFIX as CATALOG_PREFIX
 from mcp_console.core.migrate import upgrade_to_head
@@ -129,7 +130,8 @@ def forget_cached_catalogs(redis_url: str) -> None:
     `docker` must not answer for this test's stand-in."""
     client = SyncRedis.from_url(redis_url)
     try:
-        for pattern in (f"{CATALOG_PREFIX}*", f"{CATALOG_LOCK_PREFIX}*"):
+        for prefix in (CATALOG_PREFIX, CATALOG_LOCK_PREFIX, CATALOG_ERROR_PREFIX):
+            pattern = f"{prefix}*"
             for key in client.scan_iter(match=pattern):
                 client.delete(key)
     finally:

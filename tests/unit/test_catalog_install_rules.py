@@ -21,8 +21,11 @@ from mcp_console.containers.schemas import ContainerConfig, InstallRequest, Volu
 from mcp_console.containers.spec import expand_command, volume_source
 from mcp_console.containers.validation import check_config
 from mcp_console.core.errors import AppError
+from mcp_console.core.registries import RegistryPolicy
+from mcp_console.core.settings import Settings
 
 REF = "{{ bw:item-1:password }}"
+REGISTRIES = RegistryPolicy.from_settings(Settings())
 
 
 def _item(**fields: Any) -> CatalogItem:
@@ -169,7 +172,9 @@ def test_command_dollar_names_expand_only_listed_variables() -> None:
 )  # fmt: skip
 def test_domain_rules_refuse_with_the_field(config: dict[str, Any], field: str) -> None:
     with pytest.raises(AppError) as caught:
-        check_config(ContainerConfig.model_validate({"image": "x", **config}), [Path("/")])
+        check_config(
+            ContainerConfig.model_validate({"image": "x", **config}), [Path("/")], REGISTRIES
+        )
     assert caught.value.status == 422
     assert field in _fields(caught.value)
 
@@ -182,17 +187,17 @@ def test_a_socket_needs_the_operator_setting_and_a_catalog_entry(tmp_path: Path)
         mount = {"host_path": str(path), "container_path": "/engine.sock"}
         config = ContainerConfig.model_validate({"image": "x", "volumes": [mount]})
         with pytest.raises(AppError) as caught:
-            check_config(config, [tmp_path])  # inside the roots, still a socket
+            check_config(config, [tmp_path], REGISTRIES)  # inside the roots, still a socket
         assert (
             "CATALOG_DOCKER_SOCKET_ENTRIES" in _fields(caught.value)["config.volumes.0.host_path"]
         )
         with pytest.raises(AppError):
-            check_config(config, [tmp_path], "other", ["docker"])
-        check_config(config, [], "docker", ["docker"])
+            check_config(config, [tmp_path], REGISTRIES, "other", ["docker"])
+        check_config(config, [], REGISTRIES, "docker", ["docker"])
     finally:
         listener.close()
     named = {"type": "volume", "host_path": "data", "container_path": "/d"}
-    check_config(ContainerConfig.model_validate({"image": "x", "volumes": [named]}), [])
+    check_config(ContainerConfig.model_validate({"image": "x", "volumes": [named]}), [], REGISTRIES)
 
 
 def test_official_items_read_answers_under_their_config_root() -> None:

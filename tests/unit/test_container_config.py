@@ -19,6 +19,10 @@ from mcp_console.containers.service import default_name
 from mcp_console.containers.state import usage_of
 from mcp_console.containers.validation import check_config, check_mounts
 from mcp_console.core.errors import AppError
+from mcp_console.core.registries import RegistryPolicy
+from mcp_console.core.settings import Settings
+
+REGISTRIES = RegistryPolicy.from_settings(Settings())
 
 
 def _error_fields(exc: ValidationError) -> set[str]:
@@ -100,9 +104,9 @@ def test_mounts_outside_allowed_roots_are_refused(tmp_path: Path) -> None:
 
 
 def test_malformed_reference_is_refused_before_docker(tmp_path: Path) -> None:
-    check_config(ContainerConfig(image="x", env={"A": "{{ bw:item-1:password }}"}), [])
+    check_config(ContainerConfig(image="x", env={"A": "{{ bw:item-1:password }}"}), [], REGISTRIES)
     with pytest.raises(AppError) as caught:
-        check_config(ContainerConfig(image="x", env={"TOKEN": "{{ bw:item-1 }}"}), [])
+        check_config(ContainerConfig(image="x", env={"TOKEN": "{{ bw:item-1 }}"}), [], REGISTRIES)
     assert caught.value.status == 422
     assert caught.value.details["key"] == "TOKEN"
 

@@ -50,6 +50,16 @@ async def test_public_addresses_pass_validation(url: str) -> None:
     assert (await guard(insecure=False).validate_url(url)).startswith("https://")
 
 
+@pytest.mark.parametrize(
+    "url", ["https://xn--attack-lo-.test/x", "https://a..b/x", "https://xn--/x", "https://[::1/x"]
+)
+async def test_malformed_host_names_are_invalid_not_a_crash(url: str) -> None:
+    """The IDNA codec raises on invalid A-labels when the host is decoded (a 500 before)."""
+    with pytest.raises(SsrfBlockedError) as caught:
+        await guard().validate_url(url)
+    assert (caught.value.reason, caught.value.status) == ("invalid_url", 400)
+
+
 async def test_http_needs_allow_insecure_endpoint() -> None:
     with pytest.raises(SsrfBlockedError) as caught:
         await guard(insecure=False).validate_url("http://8.8.8.8/catalog.yaml")

@@ -26,7 +26,7 @@ LOCK_PREFIX = "lock:catalog:"
 ERROR_PREFIX = "cache:catalog-error:"
 STALE_SECONDS = 24 * 3600
 LOCK_SECONDS = 120
-ERROR_SECONDS = 10
+ERROR_SECONDS = 60
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -42,9 +42,12 @@ class CacheState:
 
 
 class CatalogCache:
-    def __init__(self, redis: RedisService, ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: RedisService, ttl_seconds: int, error_ttl_seconds: int = ERROR_SECONDS
+    ) -> None:
         self.redis = redis
         self.ttl = ttl_seconds
+        self.error_ttl = error_ttl_seconds
 
     async def state(self, key: str) -> CacheState | None:
         async def read(r: Redis) -> list[Any]:
@@ -112,12 +115,22 @@ class CatalogCache:
         return bool(await self.redis.call(lambda r: r.exists(LOCK_PREFIX + key)))
 
     async def remember_error(self, key: str, error: dict[str, Any]) -> None:
-        """A failed refresh is remembered briefly so waiting processes do not retry at once."""
-        await self.redis.set_json(ERROR_PREFIX + key, error, ERROR_SECONDS)
+        """A failed refresh is a negative cache entry: for `error_ttl` seconds every process
+        answers with it instead of fetching again. The record itself stays (until a success) as
+        the source's last error for `GET /api/catalog/sources`."""
+        record = {**error, "at": time.time()}
+        await self.redis.set_json(ERROR_PREFIX + key, record, self.ttl + STALE_SECONDS)
 
-    async def recent_error(self, key: str) -> dict[str, Any] | None:
+    async def last_error(self, key: str) -> dict[str, Any] | None:
         error = await self.redis.get_json(ERROR_PREFIX + key)
         return error if isinstance(error, dict) else None
+
+    async def recent_error(self, key: str) -> dict[str, Any] | None:
+        """The last error while it is still within the negative-cache TTL."""
+        error = await self.last_error(key)
+        if error is None or time.time() > float(error.get("at", 0)) + self.error_ttl:
+            return None
+        return error
 
     async def invalidate(self, key: str) -> None:
         await self.redis.delete(PREFIX + key, ERROR_PREFIX + key)

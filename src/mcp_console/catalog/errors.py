@@ -16,6 +16,21 @@ class SourceUnavailableError(AppError):
         )
 
 
+class SourcePendingError(AppError):
+    """The source's refresh is still running past the search's wait budget; it goes on."""
+
+    def __init__(self, source: str, seconds: float) -> None:
+        super().__init__(
+            "CATALOG_SOURCE_PENDING",
+            f"The catalog source '{source}' did not load within {seconds:g} s; "
+            "it is still being fetched.",
+            status=503,
+            hint="Retry shortly; the source's status is under GET /api/catalog/sources.",
+            details={"source": source},
+            headers={"Retry-After": "5"},
+        )
+
+
 class SourceInvalidError(AppError):
     def __init__(self, source: str, detail: str) -> None:
         super().__init__(

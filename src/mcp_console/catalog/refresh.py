@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from mcp_console.catalog.cache import LOCK_SECONDS, CatalogCache
-from mcp_console.catalog.errors import SourceUnavailableError
+from mcp_console.catalog.errors import SourcePendingError, SourceUnavailableError
 from mcp_console.catalog.index import IndexStore, SearchIndex
 from mcp_console.catalog.sources import CatalogSource
 from mcp_console.core.errors import AppError
@@ -25,10 +25,20 @@ logger = logging.getLogger("mcp_console.catalog")
 POLL_SECONDS = 0.05
 
 
-def _as_app_error(exc: Exception, key: str) -> AppError:
+def as_app_error(exc: Exception, key: str) -> AppError:
+    """Whatever a source raised, as the error its users see: one bad source must never turn
+    into a 500 for a search that includes it."""
     if isinstance(exc, AppError):
         return exc
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):  # one request / the whole fetch
+        return SourceUnavailableError(key, "the upstream did not answer in time")
     return SourceUnavailableError(key, type(exc).__name__)
+
+
+def _as_exception(error: BaseException) -> Exception:
+    if isinstance(error, Exception):
+        return error
+    raise error  # KeyboardInterrupt and friends are not a source's failure
 
 
 def _to_record(error: AppError) -> dict[str, Any]:
@@ -53,12 +63,45 @@ def _from_record(record: dict[str, Any]) -> AppError:
 
 
 class CatalogLoader:
-    def __init__(self, cache: CatalogCache, indexes: IndexStore | None = None) -> None:
+    """`wait_seconds`: how long one search waits for sources that are being fetched (the fetch
+    goes on in the background past it); `fetch_seconds`: the whole of one fetch, so a host that
+    answers a byte at a time cannot hold a refresh (and its lock) open."""
+
+    def __init__(
+        self,
+        cache: CatalogCache,
+        indexes: IndexStore | None = None,
+        *,
+        wait_seconds: float = 8.0,
+        fetch_seconds: float = 60.0,
+    ) -> None:
         self.cache = cache
         self.indexes = indexes or IndexStore()
+        self.wait_seconds = wait_seconds
+        self.fetch_seconds = fetch_seconds
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.upstream_fetches = 0
+
+    async def indexes_of(self, sources: list[CatalogSource]) -> list[SearchIndex | Exception]:
+        """Each source's index, or why it has none, within `wait_seconds`: a slow or silent
+        source answers `CATALOG_SOURCE_PENDING` and never holds the others back."""
+        if not sources:  # a user with no source selected: nothing to wait for
+            return []
+        waiting = [asyncio.ensure_future(self.index(source)) for source in sources]
+        await asyncio.wait(waiting, timeout=self.wait_seconds)
+        outcomes: list[SearchIndex | Exception] = []
+        for source, task in zip(sources, waiting, strict=True):
+            if not task.done():
+                task.cancel()  # only this wait: the shared refresh is shielded and goes on
+                outcomes.append(SourcePendingError(source.key, self.wait_seconds))
+            elif task.cancelled():
+                outcomes.append(SourcePendingError(source.key, self.wait_seconds))
+            else:
+                error = task.exception()
+                outcomes.append(task.result() if error is None else _as_exception(error))
+        await asyncio.gather(*waiting, return_exceptions=True)
+        return outcomes
 
     async def index(self, source: CatalogSource) -> SearchIndex:
         """The current index of a source; fetches upstream only on a cold cache."""
@@ -104,8 +147,10 @@ class CatalogLoader:
 
     async def _refresh(self, source: CatalogSource, wait_for_others: bool) -> None:
         recent = await self.cache.recent_error(source.key)
-        if recent is not None and wait_for_others:
-            raise _from_record(recent)
+        if recent is not None:
+            if wait_for_others:
+                raise _from_record(recent)
+            return  # negative cache: a failed source is not fetched again before its TTL
         token = await self.cache.acquire(source.key)
         if token is None:
             if wait_for_others:
@@ -123,9 +168,13 @@ class CatalogLoader:
         self.upstream_fetches += 1
         started = time.perf_counter()
         try:
-            result = await source.fetch()
-        except (AppError, httpx.HTTPError) as exc:
-            error = _as_app_error(exc, source.key)
+            result = await asyncio.wait_for(source.fetch(), self.fetch_seconds)
+        except Exception as exc:  # any failure of an untrusted source is that source's failure
+            error = as_app_error(exc, source.key)
+            logger.warning(
+                "catalog source failed",
+                extra={"source": source.key, "code": error.code, "reason": error.message[:200]},
+            )
             await self.cache.remember_error(source.key, _to_record(error))
             raise error from None
         version = await self.cache.store(source.key, result.items, result.skipped, result.partial)

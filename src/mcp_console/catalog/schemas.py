@@ -191,3 +191,9 @@ class SourceOut(BaseModel):
     )
     owner: str | None = Field(default=None, description="The owner of a private source.")
     can_edit: bool = Field(default=False, description="Whether you may change or delete it.")
+    status: Literal["ok", "failed", "not_loaded"] = Field(
+        default="not_loaded",
+        description="`failed`: the last refresh failed (searches report it in `errors` and do "
+        "not fetch it again for CATALOG_ERROR_TTL_SECONDS); `ok`: a copy is cached.",
+    )
+    last_error: SourceError | None = None

@@ -5,14 +5,13 @@ private sources, and another user's private source is not found (see `ownership.
 
 from __future__ import annotations
 
-import asyncio
-
 from mcp_console.catalog.cache import CatalogCache
 from mcp_console.catalog.custom_sources import CustomSources, source_out
+from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader
 from mcp_console.catalog.errors import ItemNotFoundError, UnknownSourceError
 from mcp_console.catalog.index import SearchIndex, facets
 from mcp_console.catalog.ownership import ANYONE, Viewer
-from mcp_console.catalog.refresh import CatalogLoader
+from mcp_console.catalog.refresh import CatalogLoader, as_app_error
 from mcp_console.catalog.schemas import (
     CatalogItem,
     CatalogPage,
@@ -24,7 +23,7 @@ from mcp_console.catalog.schemas import (
     SourceOut,
 )
 from mcp_console.catalog.sources import CatalogSource
-from mcp_console.catalog.sources.custom import custom_source
+from mcp_console.catalog.sources.custom import custom_key, custom_source
 from mcp_console.core.errors import AppError
 from mcp_console.core.ssrf import SafeFetcher
 
@@ -40,12 +39,14 @@ class CatalogService:
         loader: CatalogLoader,
         custom: CustomSources,
         fetcher: SafeFetcher,
+        reader: DocumentReader = DEFAULT_READER,
     ) -> None:
         self._builtin = builtin
         self._enabled = [key for key in enabled if key in builtin]
         self.loader = loader
         self.custom = custom
         self._fetcher = fetcher
+        self._reader = reader
 
     @property
     def cache(self) -> CatalogCache:
@@ -53,9 +54,7 @@ class CatalogService:
 
     async def search(self, query: CatalogQuery, viewer: Viewer = ANYONE) -> CatalogPage:
         sources = await self._selected(query.source, viewer)
-        outcomes = await asyncio.gather(
-            *(self.loader.index(source) for source in sources), return_exceptions=True
-        )
+        outcomes = await self.loader.indexes_of(sources)
         indexes: list[SearchIndex] = []
         errors: list[SourceError] = []
         first_error: AppError | None = None
@@ -68,13 +67,12 @@ class CatalogService:
                     )
                     code = "CATALOG_SOURCE_PARTIAL"
                     errors.append(SourceError(source=source.key, code=code, message=message))
-            elif isinstance(outcome, AppError):
-                first_error = first_error or outcome
-                errors.append(
-                    SourceError(source=source.key, code=outcome.code, message=outcome.message)
-                )
             else:
-                raise outcome
+                error = as_app_error(outcome, source.key)
+                first_error = first_error or error
+                errors.append(
+                    SourceError(source=source.key, code=error.code, message=error.message)
+                )
         if first_error is not None and not indexes:
             raise first_error
         matched = [
@@ -116,11 +114,11 @@ class CatalogService:
         if key is None:
             rows = await self.custom.visible_rows(viewer)
             builtin = [self._builtin[k][0] for k in self._enabled]
-            return builtin + [custom_source(row, self._fetcher) for row in rows]
+            return builtin + [custom_source(row, self._fetcher, self._reader) for row in rows]
         if key in self._builtin:
             return [self._builtin[key][0]]
         row = await self.custom.row(key, viewer)
-        return [custom_source(row, self._fetcher)]
+        return [custom_source(row, self._fetcher, self._reader)]
 
     async def sources(self, viewer: Viewer = ANYONE) -> list[SourceOut]:
         builtin = [
@@ -129,7 +127,22 @@ class CatalogService:
             for key, (_source, url) in self._builtin.items()
         ]  # fmt: skip
         rows = await self.custom.visible_rows(viewer)
-        return builtin + [source_out(row, viewer) for row in rows]
+        listed = builtin + [source_out(row, viewer) for row in rows]
+        return [await self._with_status(source) for source in listed]
+
+    async def _with_status(self, source: SourceOut) -> SourceOut:
+        """Each source's health from the shared cache: its last error (kept until a refresh
+        succeeds) or a cached copy."""
+        key = source.id if source.builtin else custom_key(int(source.id))
+        error = await self.cache.last_error(key)
+        if error is not None:
+            last = SourceError(
+                source=key, code=str(error.get("code")), message=str(error.get("message"))
+            )
+            return source.model_copy(update={"status": "failed", "last_error": last})
+        if await self.cache.state(key) is not None:
+            return source.model_copy(update={"status": "ok"})
+        return source
 
     async def add_source(self, data: SourceCreate, viewer: Viewer) -> SourceOut:
         return await self.custom.add(data, viewer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mcp_console.audit.service import AuditService
 from mcp_console.catalog.cache import CatalogCache
 from mcp_console.catalog.custom_sources import CustomSources
+from mcp_console.catalog.documents import DocumentLimits, DocumentReader
 from mcp_console.catalog.refresh import CatalogLoader
 from mcp_console.catalog.service import CatalogService
 from mcp_console.catalog.sources import CatalogSource
@@ -25,26 +26,41 @@ def build_catalog_service(
     github_token: TokenProvider | None = None,
 ) -> CatalogService:
     fetcher = SafeFetcher(guard or SsrfGuard(SsrfPolicy.from_settings(settings)))
+    reader = DocumentReader(DocumentLimits.from_settings(settings))
     github_url = f"{settings.github_api_url.rstrip('/')}/repos/{settings.catalog_github_repo}"
     builtin: dict[str, tuple[CatalogSource, str]] = {
         "docker": (
-            DockerCatalogSource("docker", settings.catalog_docker_url, fetcher),
+            DockerCatalogSource("docker", settings.catalog_docker_url, fetcher, reader),
             settings.catalog_docker_url,
         ),
         "github": (
             GitHubRegistrySource(
-                settings.github_api_url, settings.catalog_github_repo, fetcher, github_token
+                settings.github_api_url,
+                settings.catalog_github_repo,
+                fetcher,
+                github_token,
+                reader,
             ),
             github_url,
         ),
         "official": (
             OfficialRegistrySource(
-                settings.catalog_official_url, settings.catalog_official_max_pages, fetcher
+                settings.catalog_official_url,
+                settings.catalog_official_max_pages,
+                fetcher,
+                reader,
             ),
             settings.catalog_official_url,
         ),
     }
     enabled = [part.strip() for part in settings.catalog_sources.split(",") if part.strip()]
-    cache = CatalogCache(redis, settings.catalog_cache_ttl_seconds)
+    cache = CatalogCache(
+        redis, settings.catalog_cache_ttl_seconds, settings.catalog_error_ttl_seconds
+    )
+    loader = CatalogLoader(
+        cache,
+        wait_seconds=settings.catalog_search_wait_seconds,
+        fetch_seconds=settings.catalog_fetch_timeout_seconds,
+    )
     custom = CustomSources(database, fetcher.guard, cache, AuditService(database))
-    return CatalogService(builtin, enabled, CatalogLoader(cache), custom, fetcher)
+    return CatalogService(builtin, enabled, loader, custom, fetcher, reader)

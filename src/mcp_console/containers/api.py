@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -80,7 +81,9 @@ async def install_container(
     run_async: AsyncFlag = False,
     dry_run: bool = False,
 ) -> JSONResponse:
-    preview: InstallPreview = preview_install(await catalog.item(body.item_id), body)
+    item = await catalog.item(body.item_id)
+    # the entry's schema is untrusted: its bounded validation runs off the event loop
+    preview: InstallPreview = await asyncio.to_thread(preview_install, item, body)
     origin = Origin(source=preview.catalog_source, item_id=preview.item_id)
     request = service.prepare(as_create_request(preview, body.start), origin)
     if dry_run:

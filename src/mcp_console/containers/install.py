@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaViolation
 from pydantic import ValidationError
 
@@ -31,6 +30,7 @@ from mcp_console.containers.schemas import (
 )
 from mcp_console.containers.validation import invalid_fields
 from mcp_console.core.errors import AppError
+from mcp_console.core.json_schema import validation_errors
 from mcp_console.secrets import policy
 
 Problems = list[tuple[str, str]]
@@ -39,10 +39,9 @@ Problems = list[tuple[str, str]]
 def _parameter_problems(item: CatalogItem, parameters: dict[str, Any]) -> Problems:
     if not item.config_schema:
         return []
-    validator = Draft202012Validator(item.config_schema)
     return [
         (".".join(["parameters", *(str(p) for p in error.absolute_path)]), _describe(error))
-        for error in validator.iter_errors(parameters)
+        for error in validation_errors(item.config_schema, parameters, what="parameters")
     ]
 
 

@@ -61,6 +61,7 @@ from mcp_console.containers.validation import check_config
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
+from mcp_console.core.registries import RegistryPolicy
 from mcp_console.core.secret_registry import log_session
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
@@ -121,6 +122,7 @@ class ContainerService:
         self._audit = audit
         self._locks = locks
         self._settings = settings
+        self._registries = RegistryPolicy.from_settings(settings)
 
     # -- create -----------------------------------------------------------------------------
 
@@ -139,6 +141,7 @@ class ContainerService:
         check_config(
             config,
             self._settings.allowed_mount_root_list,
+            self._registries,
             catalog_server,
             self._settings.docker_socket_entry_list,
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mcp_console.containers.schemas import ContainerConfig
 from mcp_console.core.errors import AppError
+from mcp_console.core.registries import RegistryPolicy
 from mcp_console.secrets import policy
 from mcp_console.secrets.refs import has_references, parse_env
 
@@ -120,12 +121,15 @@ def check_secrets(config: ContainerConfig, prefix: str = "config") -> None:
 def check_config(
     config: ContainerConfig,
     roots: Sequence[Path],
+    registries: RegistryPolicy,
     server_name: str | None = None,
     socket_entries: Collection[str] = (),
 ) -> None:
-    """Everything checkable before Docker is called: loader variables, mounts, well-formed
-    references (a malformed one is a 422 naming the key, never passed on to a container as
-    text) and the secrets policy (no plain-text secret is stored, sent to Docker or enqueued)."""
+    """Everything checkable before Docker is called: the image's registry host (the SSRF rules
+    and IMAGE_REGISTRY_ALLOWLIST), loader variables, mounts, well-formed references (a malformed
+    one is a 422 naming the key, never passed on to a container as text) and the secrets policy
+    (no plain-text secret is stored, sent to Docker or enqueued)."""
+    registries.check(config.image)
     parse_env(config.env)
     check_runtime(config)
     check_secrets(config)

@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     catalog_official_url: str = "https://registry.modelcontextprotocol.io"
     catalog_official_max_pages: int = Field(default=50, ge=1, le=1000)
     catalog_github_repo: str = "docker/mcp-registry"
+    # Untrusted catalogs (docs/CATALOG.md#untrusted-catalogs): bounds of one source's documents,
+    # the parse time budget, and how long a failed source is remembered before it is retried.
+    catalog_max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
+    catalog_max_items: int = Field(default=10_000, ge=1, le=1_000_000)
+    catalog_max_item_bytes: int = Field(default=512 * 1024, ge=1024, le=64 * 1024**2)
+    catalog_max_depth: int = Field(default=32, ge=4, le=256)
+    catalog_parse_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    catalog_error_ttl_seconds: int = Field(default=60, ge=1, le=24 * 3600)
+    # A search waits this long for sources being fetched (then reports them pending); one fetch
+    # may take at most `catalog_fetch_timeout_seconds` (below the 120 s refresh lock).
+    catalog_search_wait_seconds: float = Field(default=8.0, gt=0, le=600)
+    catalog_fetch_timeout_seconds: float = Field(default=60.0, gt=0, le=110)
     github_api_url: str = "https://api.github.com"
     # Operators (comma-separated e-mails): they alone add, change and delete global catalog sources.
     admin_emails: str = ""
@@ -62,6 +74,11 @@ class Settings(BaseSettings):
     # Catalog entries (server names, comma-separated) that may mount a host socket such as
     # /var/run/docker.sock; empty = none may (docs/SECURITY.md).
     catalog_docker_socket_entries: str = ""
+    # Registries images may be pulled from (docs/SSRF.md#image-registries): `host[:port]`,
+    # `*.domain` or `*` (any public host); an image without a registry host is on docker.io.
+    image_registry_allowlist: str = (
+        "docker.io,ghcr.io,quay.io,mcr.microsoft.com,public.ecr.aws,gcr.io,registry.gitlab.com"
+    )
     # MCP inspector time limits (docs/INSPECTOR.md): the handshake, then each request after it.
     mcp_init_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     mcp_call_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)

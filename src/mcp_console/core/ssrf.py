@@ -106,13 +106,17 @@ REASON_HINTS: dict[str, str] = {
     "ipv6_transition": "IPv6 transition forms (NAT64, 6to4, Teredo, IPv4-mapped) are blocked; "
     "use the plain public address or hostname.",
     "dns_resolution_failed": "The hostname did not resolve; check its spelling and DNS.",
+    "invalid_redirect": "The server answered a redirect whose Location is not a valid URL; "
+    "use the final URL of the document.",
+    "registry_not_allowed": "Use an image from an allowed registry, or ask the operator to add "
+    "this registry to IMAGE_REGISTRY_ALLOWLIST.",
     "too_many_redirects": f"The URL redirects more than {MAX_REDIRECTS} times; use the final URL.",
     "response_too_large": "The response is larger than allowed; point at a smaller document.",
     "unexpected_content_type": "The URL did not return the expected document type.",
 }
 
 
-class _ReasonError(AppError):
+class ReasonError(AppError):
     """An error with a stable `reason` code for clients and the matching fix-it hint."""
 
     CODE = ""
@@ -130,14 +134,14 @@ class _ReasonError(AppError):
         self.reason = reason
 
 
-class SsrfBlockedError(_ReasonError):
+class SsrfBlockedError(ReasonError):
     """A URL or address refused by the policy."""
 
     CODE = "SSRF_BLOCKED"
     DEFAULT_MESSAGE = "The URL is not allowed ({reason})."
 
 
-class ResponseRejectedError(_ReasonError):
+class ResponseRejectedError(ReasonError):
     """The destination was allowed but its answer is not acceptable (too large, wrong type)."""
 
     CODE = "UPSTREAM_RESPONSE_REJECTED"
@@ -253,16 +257,17 @@ class SsrfPolicy:
             raise SsrfBlockedError("invalid_url")
         try:
             url = httpx.URL(text)
-        except (httpx.InvalidURL, ValueError):
-            raise SsrfBlockedError("invalid_url") from None
+            # `.host` decodes IDNA: an invalid A-label (`xn--attack-lo-.test`) raises here.
+            host = url.host.lower().rstrip(".")
+            port = url.port or (443 if url.scheme == "https" else 80)
+        except (httpx.InvalidURL, ValueError):  # IDNAError is a UnicodeError, a ValueError
+            raise SsrfBlockedError("invalid_url", "The URL or its host is malformed.") from None
         if url.scheme not in ("http", "https"):
             raise SsrfBlockedError("invalid_scheme")
         if url.scheme == "http" and not self.allow_insecure:
             raise SsrfBlockedError("insecure_scheme")
         if url.userinfo:
             raise SsrfBlockedError("userinfo")
-        host = url.host.lower().rstrip(".")
-        port = url.port or (443 if url.scheme == "https" else 80)
         self.check_port(port)
         self.check_hostname(host)
         return Target(url=url.copy_with(fragment=None), host=host, port=port)
@@ -281,7 +286,7 @@ class SsrfPolicy:
             raise SsrfBlockedError("metadata_endpoint")
         if host == "localhost" or host.endswith(".localhost"):
             raise SsrfBlockedError("loopback")
-        if literal_address(host) is None and not _HOST_RE.match(host):
+        if literal_address(host) is None and (not _HOST_RE.match(host) or ".." in host):
             raise SsrfBlockedError("invalid_url")
 
 
@@ -457,7 +462,7 @@ class SafeFetcher:
             if result.status not in (301, 302, 303, 307, 308) or not location:
                 _check_content_type(result, accept_types)
                 return result
-            following = self.guard.policy.check_url(target.url.join(location))
+            following = self.guard.policy.check_url(_redirect_target(target.url, location))
             if (following.url.scheme, following.host, following.port) != (
                 target.url.scheme,
                 target.host,
@@ -468,6 +473,17 @@ class SafeFetcher:
         raise SsrfBlockedError("too_many_redirects")
 
     async def _get_once(
+        self, url: httpx.URL, headers: dict[str, str] | None, max_bytes: int
+    ) -> FetchResult:
+        try:
+            return await self._read(url, headers, max_bytes)
+        except httpx.RemoteProtocolError as exc:
+            # httpx parses a redirect's Location even when it does not follow it
+            if "location header" in str(exc).lower():
+                raise _invalid_redirect() from None
+            raise
+
+    async def _read(
         self, url: httpx.URL, headers: dict[str, str] | None, max_bytes: int
     ) -> FetchResult:
         async with self._client.stream("GET", url, headers=headers) as response:
@@ -483,6 +499,18 @@ class SafeFetcher:
                     raise ResponseRejectedError("response_too_large")
                 chunks.append(chunk)
         return FetchResult(str(url), response.status_code, response.headers, b"".join(chunks))
+
+
+def _redirect_target(base: httpx.URL, location: str) -> str:
+    """The absolute URL a `Location` header points to; a malformed one is refused, not a 500."""
+    try:
+        return str(base.join(location))
+    except (httpx.InvalidURL, ValueError):
+        raise _invalid_redirect() from None
+
+
+def _invalid_redirect() -> SsrfBlockedError:
+    return SsrfBlockedError("invalid_redirect", "The server redirected to a malformed Location.")
 
 
 def _without_credentials(headers: dict[str, str] | None) -> dict[str, str] | None:

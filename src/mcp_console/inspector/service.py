@@ -13,6 +13,7 @@ counts, sizes in bytes, durations and outcomes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -120,7 +121,7 @@ class InspectorService:
                     status=404,
                     hint="GET .../tools lists the tools this server offers.",
                 )
-            check_arguments(name, tool.input_schema, arguments)
+            await asyncio.to_thread(check_arguments, name, tool.input_schema, arguments)
             started = time.perf_counter()
             result = await client.call_tool(name, arguments)
         _log_exchange(

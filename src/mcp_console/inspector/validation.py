@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jsonschema import Draft202012Validator, SchemaError, ValidationError
-from jsonschema.validators import validator_for
+from jsonschema import ValidationError
 
 from mcp_console.core.errors import AppError
+from mcp_console.core.json_schema import schema_problem, validation_errors
 from mcp_console.core.logging import redactor
 
 MAX_ERRORS = 50
@@ -22,15 +22,15 @@ NAMES_ONLY = frozenset({"required", "additionalProperties", "dependentRequired"}
 
 
 def check_arguments(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> None:
-    """Raises 422 `INVALID_TOOL_ARGUMENTS` listing every schema error, never the values given."""
-    try:
-        validator_class = validator_for(schema, default=Draft202012Validator)
-        validator_class.check_schema(schema)
-    except SchemaError:
+    """Raises 422 `INVALID_TOOL_ARGUMENTS` listing every schema error, never the values given.
+
+    The schema comes from the server, so it is untrusted (`core/json_schema.py`: no `$ref`
+    outside it, bounded size and work); blocking, so callers run it in a worker thread."""
+    if schema_problem(schema) is not None:
         # A server with a broken schema still gets its call: the server is the final judge.
         return
-    validator = validator_class(schema)
-    errors = sorted(validator.iter_errors(arguments), key=lambda error: list(error.path))
+    found = validation_errors(schema, arguments, what="arguments")
+    errors = sorted(found, key=lambda error: list(error.path))
     if not errors:
         return
     raise AppError(

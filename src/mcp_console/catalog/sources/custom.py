@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mcp_console.catalog.documents import DocumentReader
 from mcp_console.catalog.models import CatalogSourceRow
 from mcp_console.catalog.sources.docker import DockerCatalogSource
 from mcp_console.core.ssrf import SafeFetcher
@@ -20,5 +21,7 @@ def parse_custom_id(value: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
-def custom_source(row: CatalogSourceRow, fetcher: SafeFetcher) -> DockerCatalogSource:
-    return DockerCatalogSource(custom_key(row.id), row.url, fetcher)
+def custom_source(
+    row: CatalogSourceRow, fetcher: SafeFetcher, reader: DocumentReader
+) -> DockerCatalogSource:
+    return DockerCatalogSource(custom_key(row.id), row.url, fetcher, reader)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Any
 
-import yaml
-
+from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader, DocumentRejectedError
 from mcp_console.catalog.errors import SourceInvalidError, SourceUnavailableError
 from mcp_console.catalog.normalize import (
     MalformedEntryError,
@@ -33,9 +30,8 @@ from mcp_console.catalog.schemas import (
     RunSpec,
     SecretSpec,
 )
-from mcp_console.core.ssrf import SafeFetcher
+from mcp_console.core.ssrf import ResponseRejectedError, SafeFetcher
 
-CATALOG_MAX_BYTES = 20 * 1024 * 1024
 CATALOG_TYPES = (
     "application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml",
     "application/json", "text/plain", "application/octet-stream",
@@ -157,35 +153,49 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
     )
 
 
-def parse_catalog(source: str, body: bytes) -> SourceResult:
-    """Parse a whole catalog file; a file without a `registry:` map is invalid as a whole."""
+def parse_catalog(
+    source: str, body: bytes, reader: DocumentReader = DEFAULT_READER
+) -> SourceResult:
+    """Parse a whole catalog file within the reader's limits (`catalog/documents.py`); a file
+    without a `registry:` map is invalid as a whole."""
     try:
-        stripped = body.lstrip()
-        data = json.loads(body) if stripped.startswith(b"{") else yaml.safe_load(body)
-    except (ValueError, yaml.YAMLError):
+        data = reader.load(body)
+    except ValueError:
         raise SourceInvalidError(source, "not valid YAML or JSON") from None
     registry = as_dict(data).get("registry")
     if not isinstance(registry, dict):
         raise SourceInvalidError(source, "no top-level `registry:` map")
+    reader.check_entries(registry)
+    for name, entry in registry.items():
+        reader.check_entry(str(name), entry)
     return collect(source, registry.items(), lambda n, e: entry_to_item(source, n, e))
 
 
 class DockerCatalogSource:
     """A Docker-format catalog at one URL (Docker's own, or a user's custom catalog)."""
 
-    def __init__(self, key: str, url: str, fetcher: SafeFetcher) -> None:
+    def __init__(
+        self, key: str, url: str, fetcher: SafeFetcher, reader: DocumentReader = DEFAULT_READER
+    ) -> None:
         self.key = key
         self.url = url
         self._fetcher = fetcher
+        self._reader = reader
 
     async def fetch(self) -> SourceResult:
-        response = await self._fetcher.get(
-            self.url, accept_types=CATALOG_TYPES, max_bytes=CATALOG_MAX_BYTES
-        )
+        limit = self._reader.limits.max_document_bytes
+        try:
+            response = await self._fetcher.get(
+                self.url, accept_types=CATALOG_TYPES, max_bytes=limit
+            )
+        except ResponseRejectedError as exc:
+            if exc.reason != "response_too_large":
+                raise
+            raise DocumentRejectedError("too_large", f"larger than {limit} bytes") from None
         if response.status != 200:
             raise SourceUnavailableError(self.key, f"HTTP {response.status}")
-        # Parsing a whole catalog is CPU work of half a second: off the event loop, where it
-        # would stall every other request and Redis call of this process.
-        result = await asyncio.to_thread(parse_catalog, self.key, response.body)
+        # Parsing a whole catalog is CPU work of half a second: off the event loop (where it
+        # would stall every other request and Redis call of this process), within a budget.
+        result = await self._reader.run(parse_catalog, self.key, response.body, self._reader)
         result.upstream_requests = 1
         return result

@@ -16,8 +16,8 @@ from contextvars import ContextVar
 from typing import Any
 
 import httpx
-import yaml
 
+from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader
 from mcp_console.catalog.errors import RateLimitedError, SourceUnavailableError
 from mcp_console.catalog.normalize import (
     MalformedEntryError,
@@ -71,14 +71,17 @@ def server_yaml_to_entry(data: dict[str, Any], tools: Any) -> dict[str, Any]:
     return entry
 
 
-def server_files_to_item(source: str, directory: str, files: dict[str, bytes]) -> CatalogItem:
+def server_files_to_item(
+    source: str, directory: str, files: dict[str, bytes], reader: DocumentReader = DEFAULT_READER
+) -> CatalogItem:
     if "server.yaml" not in files:
         raise MalformedEntryError("no server.yaml")
     try:
-        data = as_dict(yaml.safe_load(files["server.yaml"]))
-        tools = json.loads(files["tools.json"]) if "tools.json" in files else None
-    except (yaml.YAMLError, ValueError):
+        data = as_dict(reader.load(files["server.yaml"]))
+        tools = reader.load(files["tools.json"], json_only=True) if "tools.json" in files else None
+    except ValueError:
         raise MalformedEntryError("unparsable server.yaml or tools.json") from None
+    reader.check_entry(directory, [data, tools])
     name = text(data.get("name")) or directory
     return entry_to_item(source, name, server_yaml_to_entry(data, tools))
 
@@ -108,9 +111,11 @@ class GitHubRegistrySource:
         repo: str,
         fetcher: SafeFetcher,
         token_provider: TokenProvider | None = None,
+        reader: DocumentReader = DEFAULT_READER,
     ) -> None:
         self._base = f"{api_url.rstrip('/')}/repos/{repo}"
         self._fetcher = fetcher
+        self._reader = reader
         self._token_provider = token_provider
         self._requests = 0
 
@@ -120,15 +125,16 @@ class GitHubRegistrySource:
         files = await self._from_archive(headers)
         if files is None:
             files = await self._from_contents(headers)
-        result = await asyncio.to_thread(self._parse, files)  # CPU work: off the event loop
+        result = await self._reader.run(self._parse, files)  # CPU work: off the event loop
         result.upstream_requests = self._requests
         return result
 
     def _parse(self, files: ServerFiles) -> SourceResult:
+        self._reader.check_entries(files, "servers")
         return collect(
             self.key,
             sorted(files.items()),
-            lambda d, f: server_files_to_item(self.key, d, f),
+            lambda d, f: server_files_to_item(self.key, d, f, self._reader),
         )
 
     async def _headers(self) -> dict[str, str]:
@@ -167,7 +173,7 @@ class GitHubRegistrySource:
         if response.status != 200:
             return None
         try:
-            return await asyncio.to_thread(read_archive, response.body)
+            return await self._reader.run(read_archive, response.body)
         except (tarfile.TarError, EOFError, OSError):
             return None
 

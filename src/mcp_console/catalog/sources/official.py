@@ -9,10 +9,11 @@ mirror the API lag behind its schema changes.
 
 from __future__ import annotations
 
-import json
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader
 from mcp_console.catalog.errors import SourceInvalidError, SourceUnavailableError
 from mcp_console.catalog.normalize import (
     SourceResult,
@@ -157,10 +158,17 @@ def server_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
 class OfficialRegistrySource:
     key = "official"
 
-    def __init__(self, base_url: str, max_pages: int, fetcher: SafeFetcher) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        max_pages: int,
+        fetcher: SafeFetcher,
+        reader: DocumentReader = DEFAULT_READER,
+    ) -> None:
         self._base = base_url.rstrip("/")
         self._max_pages = max_pages
         self._fetcher = fetcher
+        self._reader = reader
 
     async def fetch(self) -> SourceResult:
         """Every page until there is no cursor; a repeated cursor (the registry loops) or the
@@ -183,11 +191,17 @@ class OfficialRegistrySource:
                 cut_short = PAGE_CAP.format(pages=self._max_pages, count=len(entries))
                 break
             seen.add(cursor)
-        latest = latest_only(entries)
-        result = collect(self.key, latest, lambda n, e: server_to_item(self.key, n, e))
+        result = await self._reader.run(self._normalise, entries)  # CPU work: off the event loop
         result.upstream_requests = pages
         result.partial = cut_short
         return result
+
+    def _normalise(self, entries: list[Any]) -> SourceResult:
+        self._reader.check_entries(entries, "servers")
+        for position, entry in enumerate(entries):
+            self._reader.check_entry(f"#{position}", entry)
+        latest = latest_only(entries)
+        return collect(self.key, latest, lambda n, e: server_to_item(self.key, n, e))
 
     async def _page(self, cursor: str | None) -> tuple[list[Any], str | None]:
         query = {"limit": str(PAGE_LIMIT), **({"cursor": cursor} if cursor else {})}
@@ -200,7 +214,9 @@ class OfficialRegistrySource:
         if response.status != 200:
             raise SourceUnavailableError(self.key, f"HTTP {response.status}")
         try:
-            body = as_dict(json.loads(response.body))
+            body = as_dict(
+                await self._reader.run(partial(self._reader.load, json_only=True), response.body)
+            )
         except ValueError:
             raise SourceInvalidError(self.key, "the page is not JSON") from None
         metadata = as_dict(body.get("metadata"))

@@ -163,7 +163,7 @@ def _kind(spec: Mapping[str, Any]) -> FieldKind:
 
 
 def _structure(spec: Mapping[str, Any], depth: int) -> FieldKind | None:
-    """"object" for an object with properties within `MAX_DEPTH`, "array" for an array of
+    """ "object" for an object with properties within `MAX_DEPTH`, "array" for an array of
     scalars (or enum values); None when the value stays JSON text."""
     declared = _declared_type(spec)
     if declared == "object" and depth < MAX_DEPTH and _properties(spec):

@@ -28,9 +28,19 @@ class EnvRow:
 
 @dataclass(frozen=True)
 class VolumeRow:
-    source: str
+    source: str  # a host path, or a named volume's name
     target: str
     read_only: bool
+    named: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    """Where a derived part came from, or why one was left out (`InstallPreview.notes`)."""
+
+    field: str
+    origin: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class Preview:
     network: str
     stdin_open: bool
     other: dict[str, str] = field(default_factory=dict)  # ports, limits, restart: when set
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,9 +116,10 @@ def preview_of(body: Mapping[str, Any]) -> Preview:
         ],
         volumes=[
             VolumeRow(
-                str(v.get("host_path") or v.get("source") or ""),
-                str(v.get("container_path") or v.get("target") or ""),
+                str(v.get("host_path") or ""),
+                str(v.get("container_path") or ""),
                 bool(v.get("read_only", True)),
+                named=v.get("type") == "volume",
             )
             for v in config.get("volumes") or []
         ],
@@ -115,6 +127,10 @@ def preview_of(body: Mapping[str, Any]) -> Preview:
         network=str(config.get("network_mode") or "bridge"),
         stdin_open=bool(config.get("stdin_open")),
         other=_other(config),
+        notes=[
+            Note(str(n.get("field")), str(n.get("origin")), _shown(str(n.get("message")), False))
+            for n in body.get("notes") or []
+        ],
     )
 
 

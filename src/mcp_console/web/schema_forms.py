@@ -288,6 +288,16 @@ def leaf_fields(fields: Iterable[FormField]) -> Iterator[FormField]:
             yield form_field
 
 
+def entries(fields: Iterable[FormField], submission: Submission) -> Iterator[tuple[str, str]]:
+    """(input name, text) of every answered input, rows included."""
+    for form_field in leaf_fields(fields):
+        if form_field.kind == "array":
+            for index, text in enumerate(submission.rows.get(form_field.name, [])):
+                yield form_field.row_name(index), text
+        elif text := submission.values.get(form_field.name, ""):
+            yield form_field.input_name, text
+
+
 def error_keys(fields: Iterable[FormField], submission: Submission) -> set[str]:
     """The input names an error can be shown beside: each field, group and shown row."""
     keys: set[str] = set()

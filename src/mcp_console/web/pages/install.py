@@ -17,6 +17,7 @@ is needed and nothing is checked or sent to the API while rows are edited.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -42,6 +43,7 @@ from mcp_console.web.schema_forms import (
     REQUIRED,
     FormField,
     Submission,
+    entries,
     error_keys,
     leaf_fields,
     read_form,
@@ -58,6 +60,9 @@ NOT_A_REFERENCE = (
 )
 PARAMETER_PREFIX = "parameters."
 ADD_ROW, REMOVE_ROW = "add:", "remove:"
+# A refused mount of the derived config (`config.volumes.0.host_path`), whose message starts
+# with the host path: shown beside the answer that path came from.
+VOLUME_ERROR = re.compile(r"(?:config\.)?volumes\.[0-9]+(?:\.host_path)?")
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,19 @@ def _api_field_errors(error: ApiError, refused: bool) -> dict[str, str]:
     return {k: m for k, m in error.fields.items() if not (refused and k == "parameters")}
 
 
+def _beside_answers(errors: dict[str, str], answers: Answers) -> dict[str, str]:
+    """A refused mount moved beside the path answer it came from (`parameters.paths.0`); the
+    API names the mount, the path its message starts with names the answer."""
+    paths = [(key, text) for key, text in entries(answers.parameters, answers.submission)]
+    moved: dict[str, str] = {}
+    for key, message in errors.items():
+        source = next(
+            (name for name, text in paths if message.startswith((f"{text} ", f"{text}:"))), None
+        )
+        moved[source if source and VOLUME_ERROR.fullmatch(key) else key] = message
+    return moved
+
+
 def _secret_groups(texts: list[TextField]) -> list[tuple[str | None, list[TextField]]]:
     """Secrets in the catalog's order; the members of an alternative group together, at the
     place of the first one."""
@@ -220,8 +238,10 @@ def _install_page(
 ) -> HTMLResponse:
     """The form; a validation error is shown beside its fields (the rest listed above them),
     any other API error as an alert. This form's own errors take precedence over the API's."""
+    groups = {f"secrets.{t.group}" for t in answers.texts if t.group}
     known = error_keys(answers.parameters, answers.submission) | {t.key for t in answers.texts}
-    api_errors = api_field_errors or {}
+    known |= groups
+    api_errors = _beside_answers(api_field_errors or {}, answers)
     placed = {k: m for k, m in api_errors.items() if k in known}
     context = {
         "page_title": f"Install {item.get('title') or item['id']}",

@@ -84,25 +84,42 @@ def secrets_from(entries: Iterable[Any]) -> list[SecretSpec]:
         name, env = text(entry.get("name")), text(entry.get("env"))
         if name and env:
             description = first_text(entry, "description", "example")
-            secrets.append(SecretSpec(name=name, env=env, description=description))
+            required = flag(entry, "required", default=True)
+            secrets.append(
+                SecretSpec(name=name, env=env, description=description, required=required)
+            )
     return secrets
 
 
 def env_from(entries: Iterable[Any]) -> list[EnvTemplate]:
-    """Docker-style `[{name, value, example}]` env entries; values may hold `{{srv.param}}`."""
+    """Docker-style `[{name, value, example, required, default}]` env entries; values may hold
+    `{{srv.param}}`. An entry that names its variable under `env:` (a secret-shaped entry
+    misplaced under env) sets that variable."""
     env = []
     for raw in entries:
         entry = as_dict(raw)
-        name = text(entry.get("name"))
+        name = text(entry.get("env")) or text(entry.get("name"))
         if name:
             env.append(
                 EnvTemplate(
                     name=name,
-                    value=text(entry.get("value")),
+                    value=_raw_text(entry.get("value")),
                     description=first_text(entry, "description", "example"),
+                    required=flag(entry, "required"),
+                    default=_raw_text(entry.get("default")),
                 )
             )
     return env
+
+
+def _raw_text(value: Any) -> str | None:
+    """A scalar as text, unstripped (an env value's spaces are the author's); booleans as
+    `true`/`false` as YAML authors mean them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
 
 
 def tools_from(entries: Iterable[Any]) -> list[ToolSummary]:

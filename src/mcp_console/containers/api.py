@@ -81,10 +81,10 @@ async def install_container(
     dry_run: bool = False,
 ) -> JSONResponse:
     preview: InstallPreview = preview_install(await catalog.item(body.item_id), body)
-    request = service.prepare(as_create_request(preview, body.start))
+    origin = Origin(source=preview.catalog_source, item_id=preview.item_id)
+    request = service.prepare(as_create_request(preview, body.start), origin)
     if dry_run:
         return JSONResponse(preview.model_dump(mode="json"))
-    origin = Origin(source=preview.catalog_source, item_id=preview.item_id)
     return await _create(service, jobs, actor_of(session), request, origin, run_async)
 
 

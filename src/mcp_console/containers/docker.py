@@ -86,6 +86,7 @@ class ContainerSpec:
     nano_cpus: int | None = None
     network_mode: str = "bridge"
     stdin_open: bool = False
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def _host_kwargs(spec: ContainerSpec) -> dict[str, Any]:
         "ports": spec.ports or None,
         "volumes": spec.binds or None,
     }
+    if spec.user:
+        kwargs["user"] = spec.user
     if spec.restart_policy != "no":
         kwargs["restart_policy"] = {"Name": spec.restart_policy}
     return kwargs

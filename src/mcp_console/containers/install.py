@@ -1,34 +1,37 @@
 """Turns a catalog item plus the user's answers into an explicit container config.
 
-Env templates such as `{{server.param}}` are filled from the validated parameters; required
-secrets must be answered (normally with `{{ bw:... }}` references, which stay references).
-Anything else that reaches Docker (command, ports, volumes, extra env) comes from the request.
+The answers (schema defaults applied, validated against the schema) form the config tree
+`{server_name: parameters}` that the entry's templates read (`containers/derive.py`): env,
+command, volumes and user come from the catalog as its authors meant, the request's own options
+are added (command and user replace the catalog's, volumes and env are merged). Required secrets
+must be answered (normally with `{{ bw:... }}` references, which stay references). The domain
+rules (`containers/validation.py`) then judge the result like any other config.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaViolation
 from pydantic import ValidationError
 
-from mcp_console.catalog.schemas import CatalogItem
+from mcp_console.catalog.schemas import CatalogItem, SecretSpec
+from mcp_console.catalog.templates import TemplateError
+from mcp_console.containers.answers import brace_problems, with_defaults
+from mcp_console.containers.derive import derive
 from mcp_console.containers.schemas import (
     ContainerConfig,
     CreateContainerRequest,
     InstallPreview,
     InstallRequest,
     RuntimeOptions,
+    VolumeMount,
 )
 from mcp_console.containers.validation import invalid_fields
 from mcp_console.core.errors import AppError
 from mcp_console.secrets import policy
-
-# `{{server.param}}` or `{{param}}`; a `{{ bw:... }}` reference has a colon and never matches.
-PLACEHOLDER = re.compile(r"\{\{\s*(?:[A-Za-z0-9_-]+\.)*([A-Za-z0-9_-]+)\s*\}\}")
 
 Problems = list[tuple[str, str]]
 
@@ -55,47 +58,57 @@ def _describe(error: SchemaViolation) -> str:
     return f"does not satisfy `{error.validator}`: {json.dumps(error.validator_value)[:160]}"
 
 
-def _fill(template: str, parameters: dict[str, Any]) -> tuple[str | None, list[str]]:
-    missing = [name for name in PLACEHOLDER.findall(template) if name not in parameters]
-    if missing:
-        return None, missing
-    return PLACEHOLDER.sub(lambda m: _as_text(parameters[m.group(1)]), template), []
-
-
-def _as_text(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _templated_env(
-    item: CatalogItem, parameters: dict[str, Any]
+def _secret_env(
+    item: CatalogItem, answers: dict[str, str], parameters: dict[str, Any]
 ) -> tuple[dict[str, str], Problems]:
-    env: dict[str, str] = {}
-    problems: Problems = []
-    for template in item.env:
-        if template.value is None:
-            continue
-        value, missing = _fill(template.value, parameters)
-        if value is not None:
-            env[template.name] = value
-        elif template.required:
-            problems.extend((f"parameters.{name}", "required by the server") for name in missing)
-    return env, problems
-
-
-def _secret_env(item: CatalogItem, answers: dict[str, str]) -> tuple[dict[str, str], Problems]:
+    """Each answered secret sets its env. Required secrets must be answered; in an alternative
+    group one answer is enough, and a group named after an object parameter is needed only
+    when that object is answered (atlassian: `jira` tokens only when Jira is configured)."""
     env: dict[str, str] = {}
     problems: Problems = []
     known = {spec.name for spec in item.secrets} | {spec.env for spec in item.secrets}
     problems.extend(
         (f"secrets.{key}", "not a secret of this server") for key in answers if key not in known
     )
+    groups: dict[str, list[SecretSpec]] = {}
     for spec in item.secrets:
         answer = answers.get(spec.name) or answers.get(spec.env)
         if answer:
             env[spec.env] = answer
+        elif spec.alternative_group is not None:
+            groups.setdefault(spec.alternative_group, []).append(spec)
         elif spec.required:
             problems.append((f"secrets.{spec.name}", "required; give a {{ bw:... }} reference"))
+    answered_groups = {s.alternative_group for s in item.secrets if s.env in env}
+    for group, specs in groups.items():
+        needed = any(spec.required for spec in specs) and group not in answered_groups
+        if needed and _group_applies(item, group, parameters):
+            names = ", ".join(spec.name for spec in specs)
+            problems.append((f"secrets.{group}", f"one of {names} is required"))
     return env, problems
+
+
+def _group_applies(item: CatalogItem, group: str, parameters: dict[str, Any]) -> bool:
+    properties = (item.config_schema or {}).get("properties") or {}
+    return group not in properties or parameters.get(group) is not None
+
+
+def _template_error(exc: TemplateError) -> AppError:
+    return AppError(
+        "TEMPLATE_INVALID",
+        f"The catalog entry's template {exc.term} cannot be used: {exc.reason}.",
+        status=422,
+        hint="Nothing was installed. Check your answers; if they are right, the catalog entry "
+        "itself is wrong: report it to the catalog's maintainers.",
+        details={"term": exc.term, "reason": exc.reason},
+    )
+
+
+def _merged_volumes(catalog: list[VolumeMount], given: list[VolumeMount]) -> list[VolumeMount]:
+    """Catalog mounts, then the request's; a request mount replaces a catalog mount at the
+    same container path."""
+    targets = {volume.container_path for volume in given}
+    return [v for v in catalog if v.container_path not in targets] + given
 
 
 def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPreview:
@@ -107,25 +120,46 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
             status=422,
             hint=item.install_note or "Register remote servers under remote servers instead.",
         )
-    problems = _parameter_problems(item, request.parameters)
-    templated, template_problems = _templated_env(item, request.parameters)
-    secrets, secret_problems = _secret_env(item, request.secrets)
-    problems += template_problems + secret_problems
+    parameters = with_defaults(item.config_schema, request.parameters)
+    problems = _parameter_problems(item, parameters) + brace_problems(request.parameters)
+    secrets, secret_problems = _secret_env(item, request.secrets, parameters)
+    problems += secret_problems
+    try:
+        derived = derive(
+            item, {item.name: parameters}, secrets, request.env, request.command is not None
+        )
+    except TemplateError as exc:
+        # a missing answer explains a template that cannot be evaluated (`$TOKEN` unset):
+        # name the answer, which the user can give
+        raise (invalid_fields(problems) if problems else _template_error(exc)) from None
+    problems += derived.problems
     if problems:
         raise invalid_fields(problems)
     answers = request.model_dump(mode="json", exclude={"item_id", "start"})
     policy.check_config(answers, "", {f"secrets.{key}" for key in request.secrets})
-    # env is merged below; every other runtime option goes through as the user stated it
-    fields = request.model_dump(include=set(RuntimeOptions.model_fields) - {"env"})
+    # env, command, volumes, user and network are merged below; every other runtime option
+    # goes through as the user stated it
+    merged = {"env", "command", "volumes", "user", "network_mode"}
+    fields = request.model_dump(include=set(RuntimeOptions.model_fields) - merged)
     stdin_open = request.stdin_open if request.stdin_open is not None else item.transport == "stdio"
+    network = "none" if item.run.disable_network else request.network_mode
+    if item.run.disable_network:
+        derived.note("network_mode", "catalog", "the catalog entry runs without network")
     try:
         config = ContainerConfig.model_validate(
             {
                 **fields,
                 "image": item.image,
-                "env": {**templated, **secrets, **request.env},
+                "env": {**derived.env, **secrets, **request.env},
+                "command": request.command
+                if request.command is not None
+                else derived.command or None,
+                "volumes": _merged_volumes(derived.volumes, request.volumes),
+                "user": request.user if request.user is not None else derived.user,
+                "network_mode": network,
                 "stdin_open": stdin_open,
-                "secret_env": sorted({spec.env for spec in item.secrets}),
+                "secret_env": sorted(derived.secret_env | {spec.env for spec in item.secrets}),
+                "command_env": derived.command_env,
             }
         )
     except ValidationError as exc:
@@ -138,6 +172,8 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
         catalog_source=item.source,
         name=request.name,
         config=config,
+        parameters=parameters,
+        notes=derived.notes,
     )
 
 

@@ -7,11 +7,19 @@ through the shared validation handler. Checks that need settings (allowed mount 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from mcp_console.jobs.schemas import JobAccepted
 
@@ -24,6 +32,12 @@ IMAGE_REFERENCE = re.compile(
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 MEMORY = re.compile(r"^\d+[bkmg]?$", re.IGNORECASE)
+VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$")
+USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?$")
+# Install answers: any JSON, within these bounds (a form never needs more).
+PARAMETERS_MAX_BYTES = 64 * 1024
+PARAMETERS_MAX_DEPTH = 8
+PARAMETERS_MAX_NODES = 2000
 
 RestartPolicy = Literal["no", "on-failure", "always", "unless-stopped"]
 NetworkMode = Literal["bridge", "none"]
@@ -50,15 +64,28 @@ class PortMapping(BaseModel):
 
 
 class VolumeMount(BaseModel):
-    """A host directory mounted into the container, read-only unless asked otherwise."""
+    """A mount: a host directory (`type: bind`, read-only unless asked otherwise) or a named
+    Docker volume (`type: volume`, `host_path` holds its name). Named volumes are namespaced
+    per owner when Docker creates them, so two users never share one (docs/CONTAINERS.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    type: Literal["bind", "volume"] = "bind"  # first: the host_path check depends on it
     host_path: str = Field(min_length=1, max_length=4096)
     container_path: str = Field(min_length=1, max_length=4096)
     read_only: bool = True
 
-    @field_validator("host_path", "container_path")
+    @field_validator("host_path")
+    @classmethod
+    def _source(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("type") == "volume":
+            if not VOLUME_NAME.match(value):
+                raise ValueError("a volume name has letters, digits, `_`, `.` and `-` only")
+        elif not value.startswith("/"):
+            raise ValueError("must be an absolute path (or a named volume with type `volume`)")
+        return value
+
+    @field_validator("container_path")
     @classmethod
     def _absolute(cls, value: str) -> str:
         if not value.startswith("/"):
@@ -79,6 +106,16 @@ class RuntimeOptions(BaseModel):
     memory: str | None = Field(default=None, max_length=32)
     cpus: float | None = Field(default=None, gt=0, le=256)
     network_mode: NetworkMode = "bridge"
+    user: str | None = Field(
+        default=None, max_length=129, description="`name|uid[:group|gid]` the process runs as."
+    )
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, value: str | None) -> str | None:
+        if value is not None and not USER.match(value):
+            raise ValueError("use `name`, `uid` or `name:group` (letters, digits, `_.-`)")
+        return value
 
 
 class ContainerConfig(RuntimeOptions):
@@ -91,6 +128,13 @@ class ContainerConfig(RuntimeOptions):
         default_factory=list,
         max_length=256,
         description="Env names the catalog declares secret: their values must be references.",
+    )
+    command_env: list[str] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Env names whose `$NAME` in command arguments is replaced with the "
+        "variable's resolved value when Docker creates the container (a catalog command such "
+        "as `--auth-token $SENTRY_AUTH_TOKEN`); any other `$` stays literal.",
     )
 
     @field_validator("image")
@@ -145,20 +189,57 @@ class InstallRequest(RuntimeOptions):
 
     item_id: str = Field(min_length=1, max_length=300)
     name: ContainerName = None
-    parameters: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Answers to the item's `config_schema` (any JSON: strings, numbers, "
+        "booleans, arrays, nested objects; at most 64 KB, 8 levels, 2000 values). The config "
+        "tree templates read is `{server_name: parameters}`.",
+    )
     secrets: dict[str, str] = Field(default_factory=dict)
     stdin_open: bool | None = None
     start: bool = True
 
+    @field_validator("parameters")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value)) > PARAMETERS_MAX_BYTES:
+            raise ValueError(f"larger than {PARAMETERS_MAX_BYTES} bytes")
+        nodes = [(value, 1)]
+        count = 0
+        while nodes:
+            node, depth = nodes.pop()
+            count += 1
+            if depth > PARAMETERS_MAX_DEPTH:
+                raise ValueError(f"nested deeper than {PARAMETERS_MAX_DEPTH} levels")
+            if count > PARAMETERS_MAX_NODES:
+                raise ValueError(f"more than {PARAMETERS_MAX_NODES} values")
+            children = node.values() if isinstance(node, dict) else node
+            if isinstance(node, dict | list):
+                nodes.extend((child, depth + 1) for child in children)
+        return value
+
+
+class InstallNote(BaseModel):
+    """One derived or left-out part of the config and why (`field` as in `config.volumes.0`)."""
+
+    field: str
+    origin: Literal["catalog", "request", "default", "left-out"]
+    message: str
+
 
 class InstallPreview(BaseModel):
-    """What an install would create, for the user to confirm."""
+    """What an install would create, for the user to confirm: the exact container config,
+    the answers after schema defaults, and notes on where each derived part came from."""
 
     item_id: str
     server_name: str
     catalog_source: str
     name: str | None
     config: ContainerConfig
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="The answers with the schema's defaults applied."
+    )
+    notes: list[InstallNote] = Field(default_factory=list)
 
 
 class ContainerCreated(BaseModel):

@@ -124,12 +124,24 @@ class ContainerService:
 
     # -- create -----------------------------------------------------------------------------
 
-    def prepare(self, request: CreateContainerRequest) -> CreateContainerRequest:
+    def prepare(
+        self, request: CreateContainerRequest, origin: Origin = Origin()
+    ) -> CreateContainerRequest:
         """Checks that need settings and the secrets policy (names too, since they are stored
-        and shown); run before a job is queued or Docker is called, so bad input answers 422."""
+        and shown); run before a job is queued or Docker is called, so bad input answers 422.
+        The socket allowance applies to catalog installs only (a manual create names its own
+        `server_name`)."""
         policy.check_config(request.model_dump(mode="json", include={"name", "server_name"}))
-        check_config(request.config, self._settings.allowed_mount_root_list)
+        self._check(request.config, request.server_name if origin.item_id else None)
         return request
+
+    def _check(self, config: ContainerConfig, catalog_server: str | None) -> None:
+        check_config(
+            config,
+            self._settings.allowed_mount_root_list,
+            catalog_server,
+            self._settings.docker_socket_entry_list,
+        )
 
     async def create(
         self,
@@ -146,7 +158,7 @@ class ContainerService:
         config = request.config
         name = request.name or default_name(request.server_name, config.image, container_id)
         async with self._audited(actor, "container.create", container_id, f"name={name}"):
-            self.prepare(request)
+            self.prepare(request, origin)
             now = datetime.now(UTC)
             row = ManagedContainer(
                 id=container_id,
@@ -407,7 +419,7 @@ class ContainerService:
             if row.config_version != edit.config_version:
                 raise config_conflict(row.config_version)
             new = merged_config(row.config, edit.config)
-            check_config(new, self._settings.allowed_mount_root_list)
+            self._check(new, row.server_name if row.catalog_item else None)
             changed = changed_keys(ContainerConfig.model_validate(row.config), new)
             note.detail = "changed: " + (", ".join(changed) or "nothing")
             if changed:

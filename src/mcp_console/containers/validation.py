@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import stat
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from mcp_console.containers.schemas import ContainerConfig
 from mcp_console.core.errors import AppError
 from mcp_console.secrets import policy
-from mcp_console.secrets.refs import parse_env
+from mcp_console.secrets.refs import has_references, parse_env
+
+# Variables that change how programs load code (docs/SECURITY.md): refused on every config path.
+LOADER_ENV_PREFIXES = ("LD_", "DYLD_")
+LOADER_ENV_NAMES = frozenset(
+    {
+        "PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME", "NODE_OPTIONS", "NODE_PATH",
+        "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
+        "JDK_JAVA_OPTIONS", "BASH_ENV", "ENV", "GCONV_PATH",
+    }
+)  # fmt: skip
+KNOWN_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 
 
 def invalid_fields(fields: Sequence[tuple[str, str]]) -> AppError:
@@ -27,13 +39,73 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def check_mounts(config: ContainerConfig, roots: Sequence[Path], prefix: str = "config") -> None:
-    """Host paths must resolve (symlinks followed) inside one of ALLOWED_MOUNT_ROOTS."""
+def is_socket(path: str) -> bool:
+    """A Unix socket on this host (followed through symlinks), or a well-known engine socket
+    path even when this host has none (the Docker host may)."""
+    resolved = os.path.realpath(path)
+    if resolved in KNOWN_SOCKETS or path in KNOWN_SOCKETS:
+        return True
+    try:
+        return stat.S_ISSOCK(Path(resolved).stat().st_mode)
+    except OSError:
+        return False
+
+
+def _mount_problem(
+    host_path: str, roots: Sequence[Path], server_name: str | None, socket_entries: Collection[str]
+) -> str | None:
+    if is_socket(host_path):
+        if server_name is not None and server_name in socket_entries:
+            return None
+        return (
+            f"{host_path} is a host socket: refused, since it controls the host. An operator "
+            "may allow it for this entry with CATALOG_DOCKER_SOCKET_ENTRIES"
+        )
     resolved_roots = [Path(os.path.realpath(root)) for root in roots]
+    if _inside(Path(os.path.realpath(host_path)), resolved_roots):
+        return None
+    if not roots:
+        return f"{host_path}: host mounts are off (ALLOWED_MOUNT_ROOTS is empty)"
+    allowed = ", ".join(str(root) for root in roots)
+    return f"{host_path} is outside ALLOWED_MOUNT_ROOTS: pick a directory under {allowed}"
+
+
+def check_mounts(
+    config: ContainerConfig,
+    roots: Sequence[Path],
+    prefix: str = "config",
+    server_name: str | None = None,
+    socket_entries: Collection[str] = (),
+) -> None:
+    """Host paths must resolve (symlinks followed) inside one of ALLOWED_MOUNT_ROOTS; host
+    sockets only for entries the operator named. Named volumes need no host path."""
     problems = [
-        (f"{prefix}.volumes.{index}.host_path", "outside ALLOWED_MOUNT_ROOTS")
+        (f"{prefix}.volumes.{index}.host_path", problem)
         for index, volume in enumerate(config.volumes)
-        if not _inside(Path(os.path.realpath(volume.host_path)), resolved_roots)
+        if volume.type == "bind"
+        and (problem := _mount_problem(volume.host_path, roots, server_name, socket_entries))
+    ]
+    if problems:
+        raise invalid_fields(problems)
+
+
+def check_runtime(config: ContainerConfig, prefix: str = "config") -> None:
+    """Loader variables are refused; references are resolved in env only, so one anywhere else
+    (command, volumes, user) would reach Docker as text."""
+    problems = [
+        (f"{prefix}.env.{name}", "changes how programs load code; refused")
+        for name in config.env
+        if name.upper().startswith(LOADER_ENV_PREFIXES) or name.upper() in LOADER_ENV_NAMES
+    ]
+    elsewhere = {
+        "command": config.command or [],
+        "volumes": [f"{v.host_path}:{v.container_path}" for v in config.volumes],
+        "user": [config.user or ""],
+    }
+    problems += [
+        (f"{prefix}.{field}", "references are resolved in env only")
+        for field, values in elsewhere.items()
+        if has_references({str(i): value for i, value in enumerate(values)})
     ]
     if problems:
         raise invalid_fields(problems)
@@ -45,10 +117,16 @@ def check_secrets(config: ContainerConfig, prefix: str = "config") -> None:
     policy.check_config(config.model_dump(mode="json"), prefix, declared)
 
 
-def check_config(config: ContainerConfig, roots: Sequence[Path]) -> None:
-    """Everything checkable before Docker is called: mounts, well-formed references (a
-    malformed one is a 422 naming the key, never passed on to a container as text) and the
-    secrets policy (no plain-text secret is stored, sent to Docker or enqueued)."""
+def check_config(
+    config: ContainerConfig,
+    roots: Sequence[Path],
+    server_name: str | None = None,
+    socket_entries: Collection[str] = (),
+) -> None:
+    """Everything checkable before Docker is called: loader variables, mounts, well-formed
+    references (a malformed one is a 422 naming the key, never passed on to a container as
+    text) and the secrets policy (no plain-text secret is stored, sent to Docker or enqueued)."""
     parse_env(config.env)
+    check_runtime(config)
     check_secrets(config)
-    check_mounts(config, roots)
+    check_mounts(config, roots, server_name=server_name, socket_entries=socket_entries)

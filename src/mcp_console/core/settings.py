@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     container_default_memory: str = Field(default="512m", pattern=r"^\d+[bkmgBKMG]?$")
     container_default_cpus: float = Field(default=1.0, gt=0, le=256)
     allowed_mount_roots: str = ""
+    # Catalog entries (server names, comma-separated) that may mount a host socket such as
+    # /var/run/docker.sock; empty = none may (docs/SECURITY.md).
+    catalog_docker_socket_entries: str = ""
     # MCP inspector time limits (docs/INSPECTOR.md): the handshake, then each request after it.
     mcp_init_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     mcp_call_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
@@ -72,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def allowed_mount_root_list(self) -> list[Path]:
         return [Path(root.strip()) for root in self.allowed_mount_roots.split(",") if root.strip()]
+
+    @property
+    def docker_socket_entry_list(self) -> list[str]:
+        return [n.strip() for n in self.catalog_docker_socket_entries.split(",") if n.strip()]
 
     @property
     def is_production(self) -> bool:

@@ -18,6 +18,7 @@ from mcp_console.catalog.normalize import (
     collect,
     env_from,
     first_text,
+    flag,
     item_id,
     remote_transport,
     secrets_from,
@@ -25,7 +26,7 @@ from mcp_console.catalog.normalize import (
     text,
     tools_from,
 )
-from mcp_console.catalog.schemas import CatalogItem
+from mcp_console.catalog.schemas import CatalogItem, RunSpec, SecretSpec
 from mcp_console.core.ssrf import SafeFetcher
 
 CATALOG_MAX_BYTES = 20 * 1024 * 1024
@@ -41,14 +42,61 @@ def config_schema(value: Any) -> dict[str, Any] | None:
     if not blocks:
         return None
     block = blocks[0]
-    schema: dict[str, Any] = {"type": "object", "properties": as_dict(block.get("properties"))}
-    required = [name for name in as_list(block.get("required")) if isinstance(name, str)]
+    properties = as_dict(block.get("properties"))
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    # A required name with no property (proxmox's secret `token_value`) cannot be answered in
+    # any form: only declared properties stay required (docs/CATALOG.md).
+    required = [name for name in as_list(block.get("required")) if name in properties]
     if required:
         schema["required"] = required
+    for combinator in ("anyOf", "oneOf", "allOf"):  # atlassian: Confluence or Jira
+        if as_list(block.get(combinator)):
+            schema[combinator] = block[combinator]
     description = text(block.get("description"))
     if description:
         schema["description"] = description
     return schema
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in as_list(value) if isinstance(v, str | int | float)]
+
+
+def run_spec(entry: dict[str, Any]) -> RunSpec:
+    """`command`, `volumes`, `user`, `disableNetwork` of an entry (top level in Docker's
+    catalog file; `server.yaml`'s `run:` block is mapped there by the GitHub source)."""
+    command: list[str | list[str]] = []
+    for element in as_list(entry.get("command")):
+        if isinstance(element, list):
+            command.append(_strings(element))
+        elif isinstance(element, str | int | float) and not isinstance(element, bool):
+            command.append(str(element))
+    return RunSpec(
+        command=command,
+        volumes=_strings(entry.get("volumes")),
+        user=text(entry.get("user")),
+        disable_network=flag(entry, "disableNetwork", "disable_network"),
+    )
+
+
+def run_env(value: Any) -> list[dict[str, Any]]:
+    """A `run.env` map (`{NAME: value}`) as env entries."""
+    return [{"name": name, "value": v} for name, v in as_dict(value).items()]
+
+
+def grouped_secrets(secrets: list[SecretSpec], schema: dict[str, Any] | None) -> list[SecretSpec]:
+    """Secrets named `<server>.<object>.<field>`, where `<object>` is an object parameter,
+    are alternatives within that object (atlassian: `confluence` or `jira` tokens, either kind):
+    one answer per answered object is enough (docs/CATALOG.md)."""
+    properties = as_dict(as_dict(schema).get("properties"))
+    grouped = []
+    for spec in secrets:
+        parts = spec.name.split(".")
+        parent = as_dict(properties.get(parts[1])) if len(parts) >= 3 else {}
+        if parent.get("type") == "object" and spec.alternative_group is None:
+            spec = spec.model_copy(update={"alternative_group": parts[1]})
+        grouped.append(spec)
+    return grouped
 
 
 def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
@@ -66,6 +114,7 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         if remote_url is None:
             raise MalformedEntryError("remote entry without url")
     installable = image is not None or remote_url is not None
+    schema = config_schema(entry.get("config"))
     return CatalogItem(
         id=item_id(source, name),
         name=name,
@@ -81,9 +130,10 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         remote_url=remote_url,
         installable=installable,
         install_note=None if installable else "No container image or remote URL is published.",
-        secrets=secrets_from(as_list(entry.get("secrets"))),
-        config_schema=config_schema(entry.get("config")),
+        secrets=grouped_secrets(secrets_from(as_list(entry.get("secrets"))), schema),
+        config_schema=schema,
         env=env_from(as_list(entry.get("env"))),
+        run=run_spec(entry),
         tools=tools_from(as_list(entry.get("tools"))),
         docs_url=first_text(entry, "readme", "source"),
     )

@@ -19,9 +19,16 @@ import httpx
 import yaml
 
 from mcp_console.catalog.errors import RateLimitedError, SourceUnavailableError
-from mcp_console.catalog.normalize import MalformedEntryError, SourceResult, as_dict, collect, text
+from mcp_console.catalog.normalize import (
+    MalformedEntryError,
+    SourceResult,
+    as_dict,
+    as_list,
+    collect,
+    text,
+)
 from mcp_console.catalog.schemas import CatalogItem
-from mcp_console.catalog.sources.docker import entry_to_item
+from mcp_console.catalog.sources.docker import entry_to_item, run_env
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.ssrf import FetchResult, SafeFetcher
 from mcp_console.github.client import API_HEADERS
@@ -40,8 +47,9 @@ ServerFiles = dict[str, dict[str, bytes]]
 
 
 def server_yaml_to_entry(data: dict[str, Any], tools: Any) -> dict[str, Any]:
-    """Map a registry `server.yaml` onto the Docker catalog entry shape (one parser for both)."""
-    about, meta, config = (as_dict(data.get(k)) for k in ("about", "meta", "config"))
+    """Map a registry `server.yaml` onto the Docker catalog entry shape (one parser for both):
+    the `run:` block's keys go to the top level, its `env` map joins `config.env`."""
+    about, meta, config, run = (as_dict(data.get(k)) for k in ("about", "meta", "config", "run"))
     entry: dict[str, Any] = {
         "title": about.get("title"),
         "description": about.get("description"),
@@ -50,7 +58,8 @@ def server_yaml_to_entry(data: dict[str, Any], tools: Any) -> dict[str, Any]:
         "image": data.get("image"),
         "metadata": {"category": meta.get("category"), "tags": meta.get("tags")},
         "secrets": config.get("secrets"),
-        "env": config.get("env"),
+        "env": [*as_list(config.get("env")), *run_env(run.get("env"))],
+        **{key: run[key] for key in ("command", "volumes", "user", "disableNetwork") if key in run},
         "tools": tools if tools is not None else data.get("tools"),
         "source": as_dict(data.get("source")).get("project"),
     }

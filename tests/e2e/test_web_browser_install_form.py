@@ -12,6 +12,7 @@ installed for real, its image swapped for a local busybox one that prints its ar
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -96,10 +97,11 @@ def console(
     registry = {
         name: _with_run(snapshot[name], image if name == "filesystem" else None) for name in ENTRIES
     }
-    mount_root = tmp_path / "shared"
-    for name in ("docs", "photos", "logs"):
-        (mount_root / name).mkdir(parents=True)
-    with registry_servers() as servers:
+    # A short root, so the paths read well in the screenshot.
+    with tempfile.TemporaryDirectory(prefix="mcp-share-") as shared, registry_servers() as servers:
+        mount_root = Path(shared)
+        for name in ("docs", "photos", "logs"):
+            (mount_root / name).mkdir()
         servers.state.docker_yaml = catalog_document(registry)
         with (
             api_process(

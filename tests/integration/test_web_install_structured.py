@@ -209,6 +209,9 @@ def test_arrays_are_rows_and_objects_are_groups_with_the_catalogs_own_settings_s
     assert "<code>{{paths-server.paths|volume-target|into}}</code>" in page
     assert "none: the container gets no network" in page
 
+    item = user.get(PATHS_FORM.removesuffix("/install")).text
+    assert "array of string" in item and "<code>{{paths-server.paths|volume|into}}</code>" in item
+
     groups = user.get(GROUPS_FORM).text
     confluence = block(groups, "install-group", "parameters.confluence")
     assert '<legend>confluence <span class="muted optional">(optional)</span>' in confluence
@@ -223,6 +226,9 @@ def test_arrays_are_rows_and_objects_are_groups_with_the_catalogs_own_settings_s
     assert 'name="secrets.groups-server.confluence.personal_token"' in tokens
     assert "(required)" not in tokens and " required" not in tokens
     assert "CONFLUENCE_URL" in groups and "<code>{{groups-server.jira.url}}</code>" in groups
+    item = user.get(GROUPS_FORM.removesuffix("/install")).text
+    assert "object: <code>url</code>, <code>username</code>" in item
+    assert "one of the <code>confluence</code> secrets" in item
 
 
 def test_rows_are_added_and_removed_by_the_server_and_checked_only_when_sent(

@@ -9,7 +9,8 @@ number, not `"2"`, and an empty optional field means "not given", not `""`. One 
   A non-empty `enum` is a select; objects, arrays and anything untyped are JSON in a text area,
   unless the form asks for `structured` fields (the install form): then an object with
   properties is a group of fields (at most `MAX_DEPTH` deep), read back as a nested object that
-  is left out when none of its fields is answered, and an array of scalars is a list of rows
+  is left out when none of its fields is answered (when one is, its required fields are asked
+  for), and an array of strings, numbers, booleans or enum values is a list of rows
   (`<name>.0`, `<name>.1`...) read back in row order with empty rows dropped; a row's error is
   keyed `<name>.<index in the sent list>`, as the API keys its own.
 - Enum options are sent as their text when all of them are strings (`eu`), as JSON when the
@@ -23,7 +24,8 @@ number, not `"2"`, and an empty optional field means "not given", not `""`. One 
 
 Each form chooses its input names through `prefix`: tool arguments are `arg.<name>`, so an
 argument called `csrf_token` cannot collide with the form's own; install parameters are the API's
-field paths `parameters.<name>`, so the API's errors keyed that way land beside their field.
+field paths (`parameters.<name>`, `parameters.<object>.<name>`, `parameters.<array>.<index>`), so
+the API's errors keyed that way land beside their field.
 """
 
 from __future__ import annotations

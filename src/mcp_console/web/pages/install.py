@@ -60,6 +60,7 @@ NOT_A_REFERENCE = (
 )
 PARAMETER_PREFIX = "parameters."
 ADD_ROW, REMOVE_ROW = "add:", "remove:"
+PREVIEW, INSTALL = "preview", "install"
 # A refused mount of the derived config (`config.volumes.0.host_path`), whose message starts
 # with the host path: shown beside the answer that path came from.
 VOLUME_ERROR = re.compile(r"(?:config\.)?volumes\.[0-9]+(?:\.host_path)?")
@@ -201,11 +202,12 @@ def _api_field_errors(error: ApiError, refused: bool) -> dict[str, str]:
 def _beside_answers(errors: dict[str, str], answers: Answers) -> dict[str, str]:
     """A refused mount moved beside the path answer it came from (`parameters.paths.0`); the
     API names the mount, the path its message starts with names the answer."""
-    paths = [(key, text) for key, text in entries(answers.parameters, answers.submission)]
+    answered = list(entries(answers.parameters, answers.submission))
     moved: dict[str, str] = {}
     for key, message in errors.items():
         source = next(
-            (name for name, text in paths if message.startswith((f"{text} ", f"{text}:"))), None
+            (name for name, text in answered if message.startswith((f"{text} ", f"{text}:"))),
+            None,
         )
         moved[source if source and VOLUME_ERROR.fullmatch(key) else key] = message
     return moved
@@ -214,17 +216,17 @@ def _beside_answers(errors: dict[str, str], answers: Answers) -> dict[str, str]:
 def _secret_groups(texts: list[TextField]) -> list[tuple[str | None, list[TextField]]]:
     """Secrets in the catalog's order; the members of an alternative group together, at the
     place of the first one."""
-    groups: dict[str | None, list[TextField]] = {}
-    singles: list[tuple[str | None, list[TextField]]] = []
+    groups: dict[str, list[TextField]] = {}
+    shown: list[tuple[str | None, list[TextField]]] = []
     for text in (t for t in texts if t.reference):
         if text.group is None:
-            singles.append((None, [text]))
+            shown.append((None, [text]))
         elif text.group not in groups:
             groups[text.group] = [text]
-            singles.append((text.group, groups[text.group]))
+            shown.append((text.group, groups[text.group]))
         else:
             groups[text.group].append(text)
-    return singles
+    return shown
 
 
 def _install_page(
@@ -303,15 +305,17 @@ async def install_submit(request: Request, item_id: str, api: Api, session: Sess
     if item is None:
         return item_not_found(request, item_id)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    action = form.pop("action", "install")
+    action = form.pop("action", INSTALL)
     if action.startswith((ADD_ROW, REMOVE_ROW)):
         return _rows_edited(request, item, form, action)
+    if action != INSTALL:  # only an explicit `install` creates anything
+        action = PREVIEW
     answers = _read(item, form)
     refused = bool(answers.errors)
     try:
         # With answers refused here, a dry run still finds the API's errors in the others, so
         # every problem is shown at once. A preview is a dry run too.
-        check_only = refused or action == "preview"
+        check_only = refused or action == PREVIEW
         body = await _submit(api, session, _payload(item_id, answers), check_only=check_only)
     except ApiError as exc:
         if exc.code == "SECRET_IN_PLAIN_TEXT":  # a typed value looked like a secret: drop it
@@ -323,6 +327,6 @@ async def install_submit(request: Request, item_id: str, api: Api, session: Sess
     answers.forget_secret_shapes()
     if refused:
         return _install_page(request, item, answers, status_code=422)
-    if action == "preview":
+    if action == PREVIEW:
         return _install_page(request, item, answers, preview=preview_of(body))
     return go_to(request, job_url(str(body["job_id"]), item_id))

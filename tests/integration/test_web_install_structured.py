@@ -186,7 +186,8 @@ def rows(page: str, key: str) -> list[tuple[str, str]]:
 
 def preview_env(page: str) -> dict[str, str]:
     found = re.findall(
-        r'data-testid="preview-env-row" data-name="([^"]+)"><td><code>[^<]*</code></td><td>(.*?)</td>',
+        r'data-testid="preview-env-row" data-name="([^"]+)">'
+        r"<td><code>[^<]*</code></td><td>(.*?)</td>",
         page,
     )
     return {name: re.sub(r"<[^>]+>", "", value).strip() for name, value in found}

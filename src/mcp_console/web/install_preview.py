@@ -135,16 +135,14 @@ def preview_of(body: Mapping[str, Any]) -> Preview:
 
 
 def catalog_settings(item: Mapping[str, Any]) -> CatalogSettings:
-    """The entry's own env, command, volumes, user and network, as written in the catalog."""
+    """The entry's own env, command, volumes, user and network, as written in the catalog (the
+    variables its secrets set are listed with the secrets)."""
     run: Mapping[str, Any] = item.get("run") or {}
-    secret_env = {str(s.get("env")) for s in item.get("secrets") or []}
-    env = [
-        EnvRow(str(e["name"]), str(e.get("value") or e.get("default") or ""))
-        for e in item.get("env") or []
-    ]
-    env += [EnvRow(name, "", secret=True) for name in sorted(secret_env)]
     return CatalogSettings(
-        env=env,
+        env=[
+            EnvRow(str(e["name"]), str(e.get("value") or e.get("default") or ""))
+            for e in item.get("env") or []
+        ],
         command=_command(run.get("command")),
         volumes=[str(v) for v in run.get("volumes") or []],
         user=run.get("user") or None,

@@ -10,15 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import docker
 import pytest
-from redis.asyncio import Redis
 
-from mcp_console.core.settings import Settings
 from tests.support.catalog_answers import EntryAnswers, entry_answers
-from tests.support.containers import Console, User, running_console
+from tests.support.containers import Console, User
 from tests.support.images import docker_client_fixture  # noqa: F401
-from tests.support.registry_servers import load_snapshot, registry_servers
+from tests.support.installer import registry_console_fixture  # noqa: F401
+from tests.support.registry_servers import load_snapshot
 
 pytestmark = pytest.mark.docker
 
@@ -26,28 +24,6 @@ pytestmark = pytest.mark.docker
 EXPECTED_REFUSALS: dict[str, str] = {}
 _REF = re.compile(r"\{\{ bw:[A-Za-z0-9_-]+:[a-z]+ \}\}")
 SERVERS = [snap.server for snap in load_snapshot() if snap.server.get("type") == "server"]
-
-
-@pytest.fixture
-def registry_console(
-    settings: Settings,
-    tmp_path: Path,
-    docker_client: docker.DockerClient,
-    redis_client: Redis,  # a flushed database: no catalog cached by an earlier run
-) -> Iterator[Console]:
-    with (
-        registry_servers() as servers,
-        running_console(
-            settings,
-            tmp_path,
-            docker_client,
-            catalog_sources="github",
-            github_api_url=servers.base_url,
-            allow_insecure_endpoint=True,
-            ssrf_allow_cidrs="127.0.0.1/32",
-        ) as console,
-    ):
-        yield console
 
 
 def _dry_run(console: Console, user: User, answers: EntryAnswers, **changes: Any) -> Any:

@@ -3,7 +3,7 @@ with a declared secret, a parameter and an env template: the install tests' comm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,11 +48,15 @@ def installer_console(
     tmp_path: Path,
     docker_client: docker.DockerClient,
     image: str,
+    extra: Sequence[dict[str, Any]] = (),
     **overrides: Any,
 ) -> Iterator[Console]:
+    """The echo server entry plus `extra` `server.yaml`-shaped entries in the Docker catalog."""
     with registry_servers() as servers:
-        entry = SnapshotServer("echo-server", echo_server_yaml(image), None, {})
-        servers.state.docker_yaml = docker_catalog([entry])
+        entries = [echo_server_yaml(image), *extra]
+        servers.state.docker_yaml = docker_catalog(
+            [SnapshotServer(entry["name"], entry, None, {}) for entry in entries]
+        )
         with running_console(
             settings,
             tmp_path,
@@ -81,4 +85,28 @@ def installer_fixture(
     with installer_console(
         settings, tmp_path, docker_client, busybox_image.tag, **overrides
     ) as console:
+        yield console
+
+
+@pytest.fixture(name="registry_console")
+def registry_console_fixture(
+    settings: Settings,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    redis_client: Redis,  # a flushed database: no catalog cached by an earlier run
+) -> Iterator[Console]:
+    """A console whose only source is the GitHub stand-in serving the real registry snapshot
+    (item ids `github:<name>`); its allowed mount root is `settings.allowed_mount_root_list[0]`."""
+    with (
+        registry_servers() as servers,
+        running_console(
+            settings,
+            tmp_path,
+            docker_client,
+            catalog_sources="github",
+            github_api_url=servers.base_url,
+            allow_insecure_endpoint=True,
+            ssrf_allow_cidrs="127.0.0.1/32",
+        ) as console,
+    ):
         yield console

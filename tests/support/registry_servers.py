@@ -55,6 +55,7 @@ def load_snapshot(root: Path = SNAPSHOT_DIR) -> list[SnapshotServer]:
 def _docker_entry(snap: SnapshotServer) -> dict[str, Any]:
     data = snap.server
     about, meta, config = data.get("about", {}), data.get("meta", {}), data.get("config", {})
+    run = data.get("run") or {}
     entry: dict[str, Any] = {
         "title": about.get("title"),
         "description": about.get("description"),
@@ -66,7 +67,15 @@ def _docker_entry(snap: SnapshotServer) -> dict[str, Any]:
         "image": data.get("image"),
         "source": (data.get("source") or {}).get("project"),
         "secrets": config.get("secrets"),
-        "env": config.get("env"),
+        # Docker's catalog file keeps `run:`'s keys at the top level, its env map as entries
+        "env": [
+            *(config.get("env") or []),
+            *({"name": k, "value": v} for k, v in (run.get("env") or {}).items()),
+        ],
+        "command": run.get("command"),
+        "volumes": run.get("volumes"),
+        "user": run.get("user"),
+        "disableNetwork": run.get("disableNetwork"),
         "remote": data.get("remote"),
         "tools": [{"name": t["name"]} for t in snap.tools or data.get("tools") or []],
     }

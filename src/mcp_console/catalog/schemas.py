@@ -113,6 +113,12 @@ class CatalogItem(BaseModel):
     install_note: str | None = None
     secrets: list[SecretSpec] = Field(default_factory=list)
     config_schema: dict[str, Any] | None = None
+    config_root: str | None = Field(
+        default=None,
+        description="The first path segment under which templates read this item's answers "
+        "(the config tree is `{config_root or name: parameters}`); set when the name itself "
+        "cannot be a path segment (Official names hold `/` and `.`).",
+    )
     env: list[EnvTemplate] = Field(default_factory=list)
     run: RunSpec = Field(default_factory=RunSpec)
     package: PackageSpec | None = None

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from mcp_console.catalog.schemas import CatalogItem, EnvTemplate
 from mcp_console.catalog.templates import (
     TemplateError,
@@ -116,8 +118,8 @@ def parse_volume(spec: str) -> VolumeMount | str:
         return VolumeMount(
             type=kind, host_path=source, container_path=target, read_only=mode == "ro"
         )
-    except ValueError as exc:
-        return str(exc).splitlines()[-1][:200] if str(exc) else "invalid mount"
+    except ValidationError as exc:
+        return "; ".join(str(error["msg"]) for error in exc.errors())[:200]
 
 
 def derive_volumes(item: CatalogItem, tree: Mapping[str, Any], derived: Derived) -> None:

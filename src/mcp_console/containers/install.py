@@ -126,7 +126,11 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
     problems += secret_problems
     try:
         derived = derive(
-            item, {item.name: parameters}, secrets, request.env, request.command is not None
+            item,
+            {item.config_root or item.name: parameters},
+            secrets,
+            request.env,
+            request.command is not None,
         )
     except TemplateError as exc:
         # a missing answer explains a template that cannot be evaluated (`$TOKEN` unset):

@@ -191,6 +191,7 @@ def server_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         secrets=secrets,
         env=env,
         config_schema=schema if schema["properties"] else None,
+        config_root=_slug(name),
         docs_url=first_text(server, "websiteUrl", "website_url") or repository,
         **fields,
     )

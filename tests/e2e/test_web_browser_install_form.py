@@ -248,6 +248,15 @@ def test_atlassian_groups_fill_their_own_variables_with_one_token_each(
     assert REFERENCE in env["CONFLUENCE_PERSONAL_TOKEN"] and REFERENCE in env["JIRA_API_TOKEN"]
     assert "CONFLUENCE_API_TOKEN" not in env and "JIRA_PERSONAL_TOKEN" not in env
 
+    # Confluence alone: its one token is all the secrets the install needs.
+    jira.get_by_label("url").fill("")
+    page.get_by_label("atlassian.jira.api_token").fill("")
+    preview = _preview(page)
+    expect(preview.locator('[data-name="JIRA_URL"]')).to_have_count(0)  # the new preview
+    env = _env(preview)
+    assert env["CONFLUENCE_URL"] == "https://wiki.example.com" and "JIRA_URL" not in env
+    assert [name for name in env if name.endswith("TOKEN")] == ["CONFLUENCE_PERSONAL_TOKEN"]
+
 
 def test_okta_log_file_is_evaluated_in_the_preview(page: Page, console: Console) -> None:
     logs = str(console.mount_root / "logs")
@@ -262,5 +271,7 @@ def test_okta_log_file_is_evaluated_in_the_preview(page: Page, console: Console)
     expect(preview).to_be_visible()
     assert _env(preview)["OKTA_LOG_FILE"] == f"{logs}/okta.log"
     assert (logs, logs) in _volumes(preview)
+    keyring = preview.get_by_test_id("preview-volume").filter(has_text="named volume")
+    expect(keyring).to_contain_text("/root/.local/share/python_keyring")
     expect(preview).not_to_contain_text("{{ okta")
     expect(preview).not_to_contain_text("{{okta")

@@ -51,6 +51,7 @@ def paths_entry() -> dict[str, object]:
         ],
         volumes=["{{paths-server.paths|volume|into}}"],
         disableNetwork=True,
+        secrets=[{"name": "paths-server.token", "env": "PATHS_TOKEN", "required": False}],
         config=[
             {
                 "name": "paths-server",
@@ -209,6 +210,8 @@ def test_arrays_are_rows_and_objects_are_groups_with_the_catalogs_own_settings_s
     assert "<code>{{paths-server.paths|volume|into}}</code>" in page
     assert "<code>{{paths-server.paths|volume-target|into}}</code>" in page
     assert "none: the container gets no network" in page
+    token = re.search(r'<label for="[^"]+">paths-server.token(.*?)</label>', page)
+    assert token and "(optional)" in token.group(1) and "(required)" not in token.group(1)
 
     item = user.get(PATHS_FORM.removesuffix("/install")).text
     assert "array of string" in item and "<code>{{paths-server.paths|volume|into}}</code>" in item
@@ -216,9 +219,11 @@ def test_arrays_are_rows_and_objects_are_groups_with_the_catalogs_own_settings_s
     groups = user.get(GROUPS_FORM).text
     confluence = block(groups, "install-group", "parameters.confluence")
     assert '<legend>confluence <span class="muted optional">(optional)</span>' in confluence
-    assert re.search(
-        r'name="parameters.confluence.url" value="" type="text"[^>]* required', confluence
+    url = re.search(
+        r'>url <span class="required">\(required\)</span></label>\s*<input [^>]*>', confluence
     )
+    assert url and 'name="parameters.confluence.url"' in url.group(0)
+    assert " required" not in url.group(0), "the browser lets the optional group stay empty"
     assert 'name="parameters.jira.url"' not in confluence
     assert '<option value="quiet" selected>' in groups, "an enum is a select, default chosen"
     tokens = block(groups, "secret-group", "confluence")
@@ -297,7 +302,9 @@ def test_the_preview_shows_each_row_as_a_volume_and_a_command_argument(
     arguments = re.findall(r'<code data-testid="preview-arg">([^<]*)</code>', page)
     assert arguments == [first, second, "--port", "8080"]
     assert "none: no network" in page and "mcp-console-test/never-pulled:1" in page
-    assert "{{" not in re.sub(r'data-testid="catalog-sets".*?</details>', "", page, flags=re.S)
+    assert "PATHS_TOKEN" not in preview_env(page), "an optional secret left empty is left out"
+    preview = re.search(r'data-testid="install-preview".*?</section>', page, re.S)
+    assert preview and "{{" not in preview.group(0), "no template reaches the container"
     assert rows(page, "parameters.paths") == [
         ("parameters.paths.0", first),
         ("parameters.paths.1", second),

@@ -234,6 +234,16 @@ def test_structured_fields_are_groups_and_rows_and_other_forms_keep_json() -> No
         "parameters.confluence.url",
     )
     assert url.required and not cloud.required and fields["confluence"].label == "Confluence"
+    assert not url.always_required, "required once its optional group is answered"
+    assert url.label == "url", "labelled by its own name inside the group"
+    assert fields["paths"].always_required
+    deep = {
+        "type": "object",
+        "properties": {"a": {"type": "object", "properties": {"b": NESTED_SCHEMA}}},
+    }
+    [a] = schema_fields(deep, structured=True)
+    [b] = a.children
+    assert not any(f.always_required for f in b.children), "an optional group around counts"
     assert [f.control for f in schema_fields(NESTED_SCHEMA)][:3] == ["textarea"] * 3
 
 

@@ -79,6 +79,12 @@ class FormField:
     children: tuple[FormField, ...] = ()  # an object's fields
     item: FormField | None = None  # how an array asks for and reads each row
     default_rows: tuple[str, ...] = ()  # an array's default, one text per row
+    in_optional_group: bool = False  # required only once its group is answered
+
+    @property
+    def always_required(self) -> bool:
+        """Whether the browser may demand it: not inside a group the user may leave empty."""
+        return self.required and not self.in_optional_group
 
     @property
     def input_name(self) -> str:
@@ -234,35 +240,47 @@ def _default_rows(item: FormField, value: Any) -> tuple[str, ...]:
     return rows if all(rows) else ()
 
 
+@dataclass(frozen=True)
+class _Level:
+    """Where a structured property sits: its input prefix, its group's path and depth, and
+    whether that group (or one around it) may be left empty."""
+
+    prefix: str
+    depth: int = 0
+    path: str = ""
+    optional: bool = False
+
+    def inner(self, group: FormField) -> _Level:
+        optional = self.optional or not group.required
+        return _Level(self.prefix, self.depth + 1, group.name, optional)
+
+
 def _structured_field(
-    key: str, path: str, spec: Mapping[str, Any], required: bool, prefix: str, depth: int
+    key: str, spec: Mapping[str, Any], required: bool, level: _Level
 ) -> FormField:
     """A property of the install form: a group, a list of rows or a plain field."""
-    plain = replace(_field(path, spec, required, prefix), key=key)
-    structure = _structure(spec, depth)
+    path = f"{level.path}.{key}" if level.path else key
+    plain = replace(
+        _field(path, spec, required, level.prefix),
+        key=key,
+        label=str(spec.get("title") or key),
+        in_optional_group=level.optional,
+    )
+    structure = _structure(spec, level.depth)
     if structure == "object":
-        children = _structured_fields(spec, prefix, depth + 1, parent=path)
+        children = _structured_fields(spec, level.inner(plain))
         return replace(plain, kind="object", default="", children=tuple(children))
     if structure == "array":
-        item = _field(path, spec["items"], False, prefix)
+        item = _field(path, spec["items"], False, level.prefix)
         rows = _default_rows(item, spec.get("default"))
         return replace(plain, kind="array", default="", item=item, default_rows=rows)
     return plain
 
 
-def _structured_fields(
-    schema: Mapping[str, Any], prefix: str, depth: int, parent: str = ""
-) -> list[FormField]:
+def _structured_fields(schema: Mapping[str, Any], level: _Level) -> list[FormField]:
     required = set(schema.get("required") or [])
     return [
-        _structured_field(
-            str(key),
-            f"{parent}.{key}" if parent else str(key),
-            spec if isinstance(spec, dict) else {},
-            key in required,
-            prefix,
-            depth,
-        )
+        _structured_field(str(key), spec if isinstance(spec, dict) else {}, key in required, level)
         for key, spec in _properties(schema).items()
     ]
 
@@ -273,7 +291,7 @@ def schema_fields(
     """One field per property of an object schema, in the schema's order; with `structured`,
     objects are groups of fields and arrays of scalars lists of rows."""
     if structured:
-        return _structured_fields(schema, prefix, depth=0)
+        return _structured_fields(schema, _Level(prefix))
     required = set(schema.get("required") or [])
     return [
         _field(str(name), spec if isinstance(spec, dict) else {}, name in required, prefix)

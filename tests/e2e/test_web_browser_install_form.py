@@ -216,12 +216,14 @@ def test_install_filesystem_with_two_path_rows(
     assert container.attrs["HostConfig"]["NetworkMode"] == "none"
 
 
-def test_git_paths_become_volumes_in_the_preview(page: Page, console: Console) -> None:
+def test_git_paths_become_volumes_in_the_preview_on_enter(page: Page, console: Console) -> None:
     docs = str(console.mount_root / "docs")
     _open_form(page, console, "git")
     page.get_by_label("paths 1", exact=True).fill(docs)
-    preview = _preview(page)
+    page.get_by_label("paths 1", exact=True).press("Enter")  # previews, never removes the row
+    preview = page.get_by_test_id("install-preview")
     expect(preview).to_be_visible()
+    expect(page.get_by_test_id("install-row")).to_have_count(1)
     assert _volumes(preview) == [(docs, docs)]
     expect(preview).not_to_contain_text("{{")
 

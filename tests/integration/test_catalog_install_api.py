@@ -68,6 +68,7 @@ def _entries(image: str) -> list[dict[str, Any]]:
             "dollar-arg",
             image,
             secrets=[{"name": "dollar-arg.token", "env": "ARG_TOKEN"}],
+            env=[{"name": "ARG_HEADER", "value": "Bearer $ARG_TOKEN"}],
             command=["sh", "-c", f'echo "$1" > /tmp/out; {KEEP_RUNNING}', "sh", "$ARG_TOKEN"],
         ),
     ]
@@ -223,6 +224,13 @@ def test_what_a_catalog_must_not_ask_for_is_refused_with_a_reason(
     assert error["code"] == code
     where = _fields(response)[field] if field else error["message"]
     assert reason in where
+    queued = catalog.client.post(  # the job path refuses before anything is queued
+        "/api/containers/install",
+        params={"async": "true"},
+        json={"item_id": f"docker:{name}"},
+        headers=user.headers,
+    )
+    assert (queued.status_code, queued.json()["error"]["code"]) == (status, code)
 
 
 def test_loader_env_and_sockets_are_refused_on_every_config_path(
@@ -290,6 +298,8 @@ def test_dollar_name_in_a_catalog_command_is_expanded_at_start(
     docker_id = catalog.listing(user)[container_id]["docker_id"]
     _, output = docker_client.containers.get(docker_id).exec_run(["cat", "/tmp/out"])
     assert output.decode().strip() == TOKEN.value
+    _, header = docker_client.containers.get(docker_id).exec_run(["sh", "-c", "echo $ARG_HEADER"])
+    assert header.decode().strip() == f"Bearer {TOKEN.value}"  # a reference inside a value
     stored = catalog.client.get(f"/api/containers/{container_id}/config", headers=user.headers)
     assert stored.json()["config"]["command"][-1] == "$ARG_TOKEN"  # the value is never stored
     assert TOKEN.value not in stored.text

@@ -23,7 +23,7 @@ from mcp_console.catalog.templates import (
     expand_dollars,
     is_template,
 )
-from mcp_console.containers.schemas import InstallNote, VolumeMount
+from mcp_console.containers.schemas import InstallNote, NoteOrigin, VolumeMount
 
 _WINDOWS_SOURCE = re.compile(r"^[A-Za-z]:[\\/]")
 Problems = list[tuple[str, str]]
@@ -42,10 +42,8 @@ class Derived:
     notes: list[InstallNote] = field(default_factory=list)
     problems: Problems = field(default_factory=list)
 
-    def note(self, where: str, origin: str, message: str) -> None:
-        self.notes.append(
-            InstallNote.model_validate({"field": where, "origin": origin, "message": message})
-        )
+    def note(self, where: str, origin: NoteOrigin, message: str) -> None:
+        self.notes.append(InstallNote(field=where, origin=origin, message=message))
 
 
 def _env_value(
@@ -64,9 +62,12 @@ def _env_value(
 
 
 def derive_env(
-    item: CatalogItem, tree: Mapping[str, Any], secret_env: dict[str, str],
-    given: Mapping[str, str], derived: Derived,
-) -> None:  # fmt: skip
+    item: CatalogItem,
+    tree: Mapping[str, Any],
+    secret_env: dict[str, str],
+    given: Mapping[str, str],
+    derived: Derived,
+) -> None:
     """Catalog env in declaration order; an env that evaluates to "" is not set at all."""
     known: dict[str, str] = dict(secret_env)
     for template in item.env:
@@ -85,13 +86,15 @@ def derive_env(
         if any(name in secret_env for name in used):
             derived.secret_env.add(template.name)  # holds a secret's reference
         known[template.name] = derived.env[template.name] = value
-        derived.note(
-            where, "default" if value == template.default else "catalog", "from the catalog"
-        )
+        if value == template.default:
+            derived.note(where, "default", "the catalog's default value")
+        else:
+            derived.note(where, "catalog", f"from the catalog's `{template.value}`")
 
 
-def derive_command(item: CatalogItem, tree: Mapping[str, Any], env: Mapping[str, str],
-                   derived: Derived) -> None:  # fmt: skip
+def derive_command(
+    item: CatalogItem, tree: Mapping[str, Any], env: Mapping[str, str], derived: Derived
+) -> None:
     """The catalog command; `$NAME` in it names an env variable expanded when Docker creates
     the container (it must be set: a literal `$NAME` never reaches the server)."""
     derived.command = evaluate_command(item.run.command, tree)
@@ -124,23 +127,29 @@ def parse_volume(spec: str) -> VolumeMount | str:
 
 def derive_volumes(item: CatalogItem, tree: Mapping[str, Any], derived: Derived) -> None:
     """Catalog volumes, one mount per evaluated entry; an entry with an empty source (an
-    optional path left unanswered) is left out."""
-    for index, spec in enumerate(evaluate_list(item.run.volumes, tree)):
-        where = f"volumes.{index}"
-        if spec.startswith(":") or spec.split(":")[0] == "":
-            derived.note(where, "left-out", f"`{spec}` has no source: left out")
+    optional path left unanswered) is left out. Notes and problems name the config's index."""
+    for spec in evaluate_list(item.run.volumes, tree):
+        where = f"volumes.{len(derived.volumes)}"
+        if spec.split(":")[0] == "":
+            derived.note("volumes", "left-out", f"`{spec}` has no source: left out")
             continue
         mount = parse_volume(spec)
         if isinstance(mount, str):
             derived.problems.append((where, f"catalog volume `{spec}`: {mount}"))
         else:
+            derived.note(where, "catalog", f"from the catalog: `{spec}`")
             derived.volumes.append(mount)
 
 
 def derive(
-    item: CatalogItem, tree: Mapping[str, Any], secret_env: dict[str, str],
-    given_env: Mapping[str, str], command_given: bool,
-) -> Derived:  # fmt: skip
+    item: CatalogItem,
+    tree: Mapping[str, Any],
+    secret_env: dict[str, str],
+    given_env: Mapping[str, str],
+    command_given: bool,
+) -> Derived:
+    """Env, command, volumes and user as the catalog asks (the request's `command`, when
+    given, replaces the catalog's, which is then not evaluated at all)."""
     derived = Derived(secret_env=set(secret_env))
     derive_env(item, tree, secret_env, given_env, derived)
     final_env = {**derived.env, **secret_env, **given_env}

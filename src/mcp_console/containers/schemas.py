@@ -219,11 +219,15 @@ class InstallRequest(RuntimeOptions):
         return value
 
 
+NoteOrigin = Literal["catalog", "request", "default", "left-out"]
+
+
 class InstallNote(BaseModel):
-    """One derived or left-out part of the config and why (`field` as in `config.volumes.0`)."""
+    """One derived or left-out part of the config and why (`field`: `env.NAME`, `command`,
+    `volumes.N`, `network_mode`)."""
 
     field: str
-    origin: Literal["catalog", "request", "default", "left-out"]
+    origin: NoteOrigin
     message: str
 
 

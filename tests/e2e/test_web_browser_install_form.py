@@ -203,7 +203,7 @@ def test_install_filesystem_with_two_path_rows(
     assert _volumes(preview) == [(docs, docs), (photos, photos)]
     expect(preview.get_by_test_id("preview-arg")).to_have_text([docs, photos])
     expect(preview.get_by_test_id("preview-network")).to_contain_text("none")
-    expect(preview).not_to_contain_text("{{")
+    expect(preview.get_by_test_id("preview-config")).not_to_contain_text("{{")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "install-preview.png"), full_page=True)
 
@@ -225,7 +225,7 @@ def test_git_paths_become_volumes_in_the_preview_on_enter(page: Page, console: C
     expect(preview).to_be_visible()
     expect(page.get_by_test_id("install-row")).to_have_count(1)
     assert _volumes(preview) == [(docs, docs)]
-    expect(preview).not_to_contain_text("{{")
+    expect(preview.get_by_test_id("preview-config")).not_to_contain_text("{{")
 
 
 def test_atlassian_groups_fill_their_own_variables_with_one_token_each(
@@ -275,5 +275,6 @@ def test_okta_log_file_is_evaluated_in_the_preview(page: Page, console: Console)
     assert (logs, logs) in _volumes(preview)
     keyring = preview.get_by_test_id("preview-volume").filter(has_text="named volume")
     expect(keyring).to_contain_text("/root/.local/share/python_keyring")
-    expect(preview).not_to_contain_text("{{ okta")
-    expect(preview).not_to_contain_text("{{okta")
+    config = preview.get_by_test_id("preview-config")
+    expect(config).not_to_contain_text("{{ okta")
+    expect(config).not_to_contain_text("{{okta")

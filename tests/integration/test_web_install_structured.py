@@ -303,7 +303,7 @@ def test_the_preview_shows_each_row_as_a_volume_and_a_command_argument(
     assert arguments == [first, second, "--port", "8080"]
     assert "none: no network" in page and "mcp-console-test/never-pulled:1" in page
     assert "PATHS_TOKEN" not in preview_env(page), "an optional secret left empty is left out"
-    preview = re.search(r'data-testid="install-preview".*?</section>', page, re.S)
+    preview = re.search(r'data-testid="preview-config".*?(?:<h3>Where|</section>)', page, re.S)
     assert preview and "{{" not in preview.group(0), "no template reaches the container"
     assert rows(page, "parameters.paths") == [
         ("parameters.paths.0", first),

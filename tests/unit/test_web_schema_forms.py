@@ -3,7 +3,15 @@ and the submitted strings back as typed JSON values."""
 
 from __future__ import annotations
 
-from mcp_console.web.schema_forms import FormField, prompt_fields, read_form, schema_fields
+from mcp_console.web.schema_forms import (
+    REQUIRED,
+    FormField,
+    Submission,
+    error_keys,
+    prompt_fields,
+    read_form,
+    schema_fields,
+)
 
 SCHEMA = {
     "type": "object",
@@ -183,3 +191,101 @@ def test_a_nullable_string_is_a_text_field_kept_as_typed() -> None:
     assert typed.arguments["label"] == " padded "
     assert "label" not in read_form(fields.values(), answers(region="eu", label="")).arguments
     assert schema_fields(SCHEMA)[-1].default == "", "a null default is no default"
+
+
+NESTED_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "paths": {"type": "array", "items": {"type": "string"}, "default": ["/srv/data"]},
+        "ports": {"type": "array", "items": {"type": "integer", "maximum": 9000}},
+        "confluence": {
+            "type": "object",
+            "title": "Confluence",
+            "properties": {"url": {"type": "string"}, "cloud": {"type": "boolean"}},
+            "required": ["url"],
+        },
+        "jira": {"type": "object", "properties": {"url": {"type": "string"}}, "required": ["url"]},
+        "extra": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["paths"],
+}
+
+
+def nested_fields() -> dict[str, FormField]:
+    return {f.name: f for f in schema_fields(NESTED_SCHEMA, "parameters.", structured=True)}
+
+
+def test_structured_fields_are_groups_and_rows_and_other_forms_keep_json() -> None:
+    fields = nested_fields()
+    assert {n: f.control for n, f in fields.items()} == {
+        "paths": "rows",
+        "ports": "rows",
+        "confluence": "group",
+        "jira": "group",
+        "extra": "textarea",
+    }
+    assert fields["paths"].default_rows == ("/srv/data",) and fields["paths"].required
+    assert fields["paths"].row_name(1) == "parameters.paths.1"
+    assert fields["ports"].item is not None and fields["ports"].item.control == "number"
+    url, cloud = fields["confluence"].children
+    assert (url.name, url.property_name, url.input_name) == (
+        "confluence.url",
+        "url",
+        "parameters.confluence.url",
+    )
+    assert url.required and not cloud.required and fields["confluence"].label == "Confluence"
+    assert not url.always_required, "required once its optional group is answered"
+    assert url.label == "url", "labelled by its own name inside the group"
+    assert fields["paths"].always_required
+    deep = {
+        "type": "object",
+        "properties": {"a": {"type": "object", "properties": {"b": NESTED_SCHEMA}}},
+    }
+    [a] = schema_fields(deep, structured=True)
+    [b] = a.children
+    assert not any(f.always_required for f in b.children), "an optional group around counts"
+    assert [f.control for f in schema_fields(NESTED_SCHEMA)][:3] == ["textarea"] * 3
+
+
+def test_rows_and_groups_are_read_back_as_nested_json() -> None:
+    fields = nested_fields()
+    submitted = answers(
+        **{
+            "paths.0": " /a ",
+            "paths.2": "",
+            "paths.5": "/b",
+            "ports.0": " 8080 ",
+            "confluence.url": "https://c.example",
+            "jira.url": "",
+        }
+    )
+    result = read_form(fields.values(), submitted)
+    assert result.errors == {}
+    assert result.arguments == {
+        "paths": [" /a ", "/b"],
+        "ports": [8080],
+        "confluence": {"url": "https://c.example"},
+    }
+    assert result.rows["paths"] == [" /a ", "/b"], "empty rows dropped, order of the numbers"
+
+
+def test_row_and_group_errors_are_keyed_by_their_field_paths() -> None:
+    fields = nested_fields()
+    result = read_form(
+        fields.values(), answers(**{"ports.0": "80", "ports.1": "x", "ports.3": "9999"})
+    )
+    assert result.errors == {
+        "paths": REQUIRED,
+        "ports.1": "Enter a whole number, such as 3.",
+        "ports.2": "Enter a whole number of at most 9000.",
+    }
+    half = read_form(
+        fields.values(), answers(**{"paths.0": "/a", "jira.url": "", "confluence.cloud": "true"})
+    )
+    assert half.errors == {"confluence.url": REQUIRED}, "a started group asks for its required"
+    shown = Submission(rows={"paths": []})
+    assert shown.shown_rows(fields["paths"]) == [""] and Submission().shown_rows(
+        fields["paths"]
+    ) == ["/srv/data"]
+    assert "parameters.paths.0" in error_keys(fields.values(), Submission())
+    assert "parameters.confluence.url" in error_keys(fields.values(), Submission())

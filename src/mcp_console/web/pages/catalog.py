@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
+from mcp_console.web.install_preview import catalog_settings
 from mcp_console.web.render import render
 
 router = APIRouter()
@@ -223,6 +224,7 @@ async def catalog_item_page(
         "docs_url": web_link(item.get("docs_url")),
         "parameters": schema.get("properties") or {},
         "required_parameters": schema.get("required") or [],
+        "catalog_sets": catalog_settings(item),
         "source_label": BUILTIN_LABELS.get(source, source),
     }
     return render(request, "catalog_item.html", context)

@@ -1,15 +1,23 @@
 """Install: a form generated from a catalog item (its `config_schema` parameters, one
-Bitwarden-reference field per secret, an optional container name) that starts an install job.
+Bitwarden-reference field per secret, an optional container name) that previews the container
+(the API's dry run) and starts an install job.
 
-Form fields are named by the API's field paths (`parameters.region`, `secrets.<name>`, `name`),
-so the API's validation errors land beside the field they are about. The parameters are the
-shared schema fields (`schema_forms`); the secrets and the name are this form's own. A secret
-field takes only a `{{ bw:<item-id>:<field> }}` reference: anything else is refused here, before
-it leaves the UI, and never written back into the page.
+Form fields are named by the API's field paths (`parameters.region`, `parameters.jira.url`,
+`parameters.paths.0`, `secrets.<name>`, `name`), so the API's validation errors land beside the
+field they are about. The parameters are the shared schema fields (`schema_forms`, structured:
+objects as groups, arrays as rows); the secrets and the name are this form's own. A secret field
+takes only a `{{ bw:<item-id>:<field> }}` reference: anything else is refused here, before it
+leaves the UI, and never written back into the page.
+
+The submit button says what to do (`action`): `install`, `preview` (the dry run, shown under the
+form), `add:<array input>` or `remove:<row input>`: rows are added and removed by the server
+re-rendering the form (htmx swaps it; without script it is a plain post), so no custom script
+is needed and nothing is checked or sent to the API while rows are edited.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +28,7 @@ from fastapi.responses import HTMLResponse
 from mcp_console.core.secret_patterns import first_match
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
+from mcp_console.web.install_preview import Preview, catalog_settings, preview_of
 from mcp_console.web.pages.catalog import (
     can_install,
     fetch_item,
@@ -30,7 +39,16 @@ from mcp_console.web.pages.catalog import (
 from mcp_console.web.pages.jobs import go_to, job_url
 from mcp_console.web.references import REFERENCE_PATTERN, is_reference
 from mcp_console.web.render import render
-from mcp_console.web.schema_forms import REQUIRED, FormField, Submission, read_form, schema_fields
+from mcp_console.web.schema_forms import (
+    REQUIRED,
+    FormField,
+    Submission,
+    entries,
+    error_keys,
+    leaf_fields,
+    read_form,
+    schema_fields,
+)
 
 router = APIRouter()
 
@@ -41,6 +59,11 @@ NOT_A_REFERENCE = (
     "a secret value is never accepted here."
 )
 PARAMETER_PREFIX = "parameters."
+ADD_ROW, REMOVE_ROW = "add:", "remove:"
+PREVIEW, INSTALL = "preview", "install"
+# A refused mount of the derived config (`config.volumes.0.host_path`), whose message starts
+# with the host path: shown beside the answer that path came from.
+VOLUME_ERROR = re.compile(r"(?:config\.)?volumes\.[0-9]+(?:\.host_path)?")
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ class TextField:
     required: bool = False
     reference: bool = False
     value: str = ""
+    group: str | None = None  # an alternative group: one answer in it is enough
 
     def error(self) -> str | None:
         """This form's own check of what was entered."""
@@ -82,40 +106,61 @@ class Answers:
     texts: list[TextField]
     submission: Submission = field(default_factory=Submission)
     errors: dict[str, str] = field(default_factory=dict)
+    focus: str | None = None  # the input to focus once shown (a row just added)
 
     def forget_typed(self) -> None:
         """After the API found a secret in a typed value: nothing typed is shown again."""
-        for parameter in self.parameters:
+        for parameter in leaf_fields(self.parameters):
             if parameter.free_text:
                 self.submission.values[parameter.name] = ""
+                self.submission.rows[parameter.name] = []
         self.texts = [t if t.reference else replace(t, value="") for t in self.texts]
 
     def forget_secret_shapes(self) -> None:
         """Before the form is shown again: any entered value with a secret's shape is cleared,
         whichever check refused the form (a secret is never rendered back)."""
-        values = self.submission.values
+        values, rows = self.submission.values, self.submission.rows
         for name, value in list(values.items()):
             if isinstance(value, str) and first_match(value):
                 values[name] = ""
+        for name, texts in rows.items():
+            rows[name] = ["" if first_match(text) else text for text in texts]
         self.texts = [replace(t, value="") if first_match(t.value) else t for t in self.texts]
+
+    def edit_rows(self, action: str) -> None:
+        """Add an empty row to an array (focused once shown); a removed row was left out of the
+        form before it was read."""
+        if not action.startswith(ADD_ROW):
+            return
+        name = action.removeprefix(ADD_ROW).removeprefix(PARAMETER_PREFIX)
+        array = next((f for f in leaf_fields(self.parameters) if f.name == name), None)
+        if array is None or array.kind != "array":
+            return
+        rows = self.submission.rows.setdefault(name, [])
+        rows.append("")
+        self.focus = array.row_name(len(rows) - 1)
 
 
 def _secret_field(position: int, secret: dict[str, Any]) -> TextField:
+    """A secret's reference; one of an alternative group is never required on its own."""
     description = str(secret.get("description") or "").rstrip(". ")
     effect = f"{secret['env']} in the container"
+    group = secret.get("alternative_group") or None
     return TextField(
         key=f"secrets.{secret['name']}",
         input_id=f"install-secret-{position}",
         label=str(secret["name"]),
         hint=f"{description}; sets {effect}." if description else f"Sets {effect}.",
-        required=bool(secret.get("required", True)),
+        required=bool(secret.get("required", True)) and group is None,
         reference=True,
+        group=str(group) if group else None,
     )
 
 
 def blank_form(item: dict[str, Any]) -> Answers:
     """Parameters from the item's JSON schema, then its secrets, then the container name."""
-    parameters = schema_fields(item.get("config_schema") or {}, prefix=PARAMETER_PREFIX)
+    schema = item.get("config_schema") or {}
+    parameters = schema_fields(schema, prefix=PARAMETER_PREFIX, structured=True)
     secrets = [_secret_field(n, s) for n, s in enumerate(item.get("secrets") or [], start=1)]
     return Answers(parameters, [*secrets, NAME_FIELD])
 
@@ -154,6 +199,36 @@ def _api_field_errors(error: ApiError, refused: bool) -> dict[str, str]:
     return {k: m for k, m in error.fields.items() if not (refused and k == "parameters")}
 
 
+def _beside_answers(errors: dict[str, str], answers: Answers) -> dict[str, str]:
+    """A refused mount moved beside the path answer it came from (`parameters.paths.0`); the
+    API names the mount, the path its message starts with names the answer."""
+    answered = list(entries(answers.parameters, answers.submission))
+    moved: dict[str, str] = {}
+    for key, message in errors.items():
+        source = next(
+            (name for name, text in answered if message.startswith((f"{text} ", f"{text}:"))),
+            None,
+        )
+        moved[source if source and VOLUME_ERROR.fullmatch(key) else key] = message
+    return moved
+
+
+def _secret_groups(texts: list[TextField]) -> list[tuple[str | None, list[TextField]]]:
+    """Secrets in the catalog's order; the members of an alternative group together, at the
+    place of the first one."""
+    groups: dict[str, list[TextField]] = {}
+    shown: list[tuple[str | None, list[TextField]]] = []
+    for text in (t for t in texts if t.reference):
+        if text.group is None:
+            shown.append((None, [text]))
+        elif text.group not in groups:
+            groups[text.group] = [text]
+            shown.append((text.group, groups[text.group]))
+        else:
+            groups[text.group].append(text)
+    return shown
+
+
 def _install_page(
     request: Request,
     item: dict[str, Any],
@@ -161,11 +236,14 @@ def _install_page(
     error: ApiError | None = None,
     status_code: int = 200,
     api_field_errors: dict[str, str] | None = None,
+    preview: Preview | None = None,
 ) -> HTMLResponse:
     """The form; a validation error is shown beside its fields (the rest listed above them),
     any other API error as an alert. This form's own errors take precedence over the API's."""
-    known = {f.input_name for f in answers.parameters} | {t.key for t in answers.texts}
-    api_errors = api_field_errors or {}
+    groups = {f"secrets.{t.group}" for t in answers.texts if t.group}
+    known = error_keys(answers.parameters, answers.submission) | {t.key for t in answers.texts}
+    known |= groups
+    api_errors = _beside_answers(api_field_errors or {}, answers)
     placed = {k: m for k, m in api_errors.items() if k in known}
     context = {
         "page_title": f"Install {item.get('title') or item['id']}",
@@ -177,12 +255,15 @@ def _install_page(
         "install_note": install_note(item),
         "parameter_fields": answers.parameters,
         "submission": answers.submission,
-        "secret_fields": [t for t in answers.texts if t.reference],
+        "focus": answers.focus,
+        "secret_groups": _secret_groups(answers.texts),
         "name_fields": [t for t in answers.texts if not t.reference],
         "field_errors": {**placed, **answers.errors},
         "unplaced_errors": {k: m for k, m in api_errors.items() if k not in known},
         "error": error,
         "reference_pattern": REFERENCE_PATTERN,
+        "catalog_sets": catalog_settings(item),
+        "preview": preview,
     }
     return render(request, "install.html", context, status_code)
 
@@ -206,17 +287,36 @@ async def _submit(
     return body
 
 
+def _rows_edited(
+    request: Request, item: dict[str, Any], form: dict[str, str], action: str
+) -> Response:
+    """The form again with a row added or removed; nothing is checked while rows are edited."""
+    removed = action.removeprefix(REMOVE_ROW) if action.startswith(REMOVE_ROW) else None
+    answers = _read(item, {k: v for k, v in form.items() if k != removed})
+    answers.errors, answers.submission.errors = {}, {}
+    answers.edit_rows(action)
+    answers.forget_secret_shapes()
+    return _install_page(request, item, answers)
+
+
 @router.post("/catalog/items/{item_id:path}/install")
 async def install_submit(request: Request, item_id: str, api: Api, session: Session) -> Response:
     item = await fetch_item(api, session, item_id)
     if item is None:
         return item_not_found(request, item_id)
-    answers = _read(item, await request.form())
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    action = form.pop("action", INSTALL)
+    if action.startswith((ADD_ROW, REMOVE_ROW)):
+        return _rows_edited(request, item, form, action)
+    if action != INSTALL:  # only an explicit `install` creates anything
+        action = PREVIEW
+    answers = _read(item, form)
     refused = bool(answers.errors)
     try:
         # With answers refused here, a dry run still finds the API's errors in the others, so
-        # every problem is shown at once.
-        body = await _submit(api, session, _payload(item_id, answers), check_only=refused)
+        # every problem is shown at once. A preview is a dry run too.
+        check_only = refused or action == PREVIEW
+        body = await _submit(api, session, _payload(item_id, answers), check_only=check_only)
     except ApiError as exc:
         if exc.code == "SECRET_IN_PLAIN_TEXT":  # a typed value looked like a secret: drop it
             answers.forget_typed()
@@ -224,7 +324,9 @@ async def install_submit(request: Request, item_id: str, api: Api, session: Sess
         errors = _api_field_errors(exc, refused)
         alert = None if exc.code == "VALIDATION_ERROR" else exc
         return _install_page(request, item, answers, alert, exc.status, errors)
+    answers.forget_secret_shapes()
     if refused:
-        answers.forget_secret_shapes()
         return _install_page(request, item, answers, status_code=422)
+    if action == PREVIEW:
+        return _install_page(request, item, answers, preview=preview_of(body))
     return go_to(request, job_url(str(body["job_id"]), item_id))

@@ -70,5 +70,13 @@ def echo_entry(image: str) -> dict[str, Any]:
     )
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes a value used twice out twice: the console refuses YAML aliases in catalogs."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def catalog_document(registry: dict[str, dict[str, Any]]) -> bytes:
-    return yaml.safe_dump({"version": 2, "name": "docker-mcp", "registry": registry}).encode()
+    document = {"version": 2, "name": "docker-mcp", "registry": registry}
+    return yaml.dump(document, Dumper=_NoAliases).encode()

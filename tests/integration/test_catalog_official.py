@@ -18,12 +18,13 @@ from mcp_console.catalog.schemas import CatalogItem, PackageArgument
 from mcp_console.catalog.sources.official import OfficialRegistrySource
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SafeFetcher, SsrfGuard, SsrfPolicy
-from tests.support.containers import Console, VaultSecret, running_console
+from tests.support.containers import Console, VaultSecret
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,
     docker_client_fixture,
 )
+from tests.support.installer import loopback_catalog_console
 from tests.support.official_registry import (
     DB,
     DIGEST,
@@ -240,14 +241,12 @@ def console(
     """A console reading only the stand-in registry, on a flushed Redis (no cached catalog)."""
     registry.reset_counts()
     registry.state.official_loop = False
-    with running_console(
+    with loopback_catalog_console(
         settings,
         tmp_path,
         docker_client,
         catalog_official_url=registry.base_url,
         catalog_sources="official",
-        allow_insecure_endpoint=True,
-        ssrf_allow_cidrs="127.0.0.1/32",
     ) as running:
         yield running
 

@@ -16,13 +16,14 @@ import pytest
 from redis import Redis as SyncRedis
 
 from mcp_console.core.settings import Settings
-from tests.support.containers import Console, running_console
+from tests.support.containers import Console
 from tests.support.hostile_servers import HostileServers, hostile_servers, nested
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,
     docker_client_fixture,
 )
+from tests.support.installer import loopback_catalog_console
 from tests.support.registry_servers import registry_servers
 
 pytestmark = pytest.mark.docker
@@ -69,14 +70,12 @@ def console(
 ) -> Iterator[Console]:
     with registry_servers() as servers:
         servers.state.docker_yaml = json.dumps(_entries(hostile, busybox_image.tag)).encode()
-        with running_console(
+        with loopback_catalog_console(  # the refs are refused even where SSRF allows them
             settings,
             tmp_path,
             docker_client,
             catalog_docker_url=servers.docker_url,
             catalog_sources="docker",
-            allow_insecure_endpoint=True,
-            ssrf_allow_cidrs="127.0.0.1/32",  # even where the SSRF policy allows it
         ) as running:
             yield running
 

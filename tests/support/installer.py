@@ -43,6 +43,23 @@ def echo_server_yaml(image: str) -> dict[str, Any]:
 
 
 @contextmanager
+def loopback_catalog_console(
+    settings: Settings, tmp_path: Path, docker_client: docker.DockerClient, **overrides: Any
+) -> Iterator[Console]:
+    """A console that may read catalogs from the tests' stand-ins on loopback (plain http and
+    127.0.0.1 let through the SSRF policy for them only)."""
+    with running_console(
+        settings,
+        tmp_path,
+        docker_client,
+        allow_insecure_endpoint=True,
+        ssrf_allow_cidrs="127.0.0.1/32",
+        **overrides,
+    ) as console:
+        yield console
+
+
+@contextmanager
 def installer_console(
     settings: Settings,
     tmp_path: Path,
@@ -57,14 +74,12 @@ def installer_console(
         servers.state.docker_yaml = docker_catalog(
             [SnapshotServer(entry["name"], entry, None, {}) for entry in entries]
         )
-        with running_console(
+        with loopback_catalog_console(
             settings,
             tmp_path,
             docker_client,
             catalog_docker_url=servers.docker_url,
             catalog_sources="docker",
-            allow_insecure_endpoint=True,
-            ssrf_allow_cidrs="127.0.0.1/32",
             **overrides,
         ) as console:
             yield console

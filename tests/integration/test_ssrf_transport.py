@@ -142,6 +142,7 @@ async def test_redirect_to_metadata_is_blocked_at_the_hop(canary: RegistryServer
             ("http://metadata.google.internal/computeMetadata/v1/", "metadata_endpoint"),
             (f"http://127.0.0.2:{_port(canary)}/hello", "loopback"),
             ("file:///etc/passwd", "invalid_scheme"),
+            ("http://xn--attack-lo-.test/", "invalid_redirect"),  # an invalid IDNA A-label
         ]:
             with pytest.raises(SsrfBlockedError) as caught:
                 await fetcher.get(f"{base}/redirect?to={target}")

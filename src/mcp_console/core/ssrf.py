@@ -482,6 +482,8 @@ class SafeFetcher:
             if "location header" in str(exc).lower():
                 raise _invalid_redirect() from None
             raise
+        except UnicodeError:  # the same parse decodes the Location's host: an invalid IDNA label
+            raise _invalid_redirect() from None
 
     async def _read(
         self, url: httpx.URL, headers: dict[str, str] | None, max_bytes: int

@@ -112,6 +112,19 @@ def test_malformed_json_body_is_a_422_not_a_500(
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
+def test_a_body_nested_beyond_the_json_parser_is_a_400_with_a_hint(
+    client_and_log: tuple[TestClient, io.StringIO],
+) -> None:
+    client, _ = client_and_log
+    nested = b'{"count": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+    response = client.post(
+        "/test/validate", content=nested, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], bool(error["hint"])) == ("INVALID_BODY", True)
+
+
 def test_bodies_are_logged_redacted_except_on_sensitive_routes(
     client_and_log: tuple[TestClient, io.StringIO],
 ) -> None:

@@ -32,6 +32,13 @@ class ErrorBody(BaseModel):
 
 
 _HTTP_CODES = {
+    # FastAPI's own answer when the body parser gives up (e.g. JSON nested past its recursion
+    # limit); a syntax error is a 422 VALIDATION_ERROR instead.
+    400: (
+        "INVALID_BODY",
+        "The request body could not be parsed.",
+        "Send a JSON document of ordinary depth (see docs/API.md).",
+    ),
     404: ("NOT_FOUND", "No such route.", "Check the path against docs/API.md."),
     405: ("METHOD_NOT_ALLOWED", "This method is not allowed here.", "See docs/API.md."),
 }

@@ -231,7 +231,18 @@ def test_every_source_change_is_audited(api: TestClient, admin: Headers, catalog
         ("catalog_source.create", "custom-new", "failure", "SOURCE_FORBIDDEN"),
         ("catalog_source.create", "custom-new", "failure", "SSRF_BLOCKED"),
     ]
-    assert entries(admin) == [("catalog_source.create", shared_key, "success", "global")]
+
+    # Operators answer for global sources: they see who tried to change one; others see nothing.
+    def on_shared(who: Headers) -> list[tuple[str, str]]:
+        body = api.get("/api/audit", params={"target": shared_key}, headers=who).json()
+        return sorted((e["action"], e["outcome"]) for e in body["entries"])
+
+    seen_by_operator = set(on_shared(admin))
+    assert {("catalog_source.create", "success"), ("catalog_source.delete", "failure")} <= (
+        seen_by_operator
+    )
+    assert on_shared(user) == [("catalog_source.delete", "failure")]
+    assert on_shared(_user(api)) == []
     filtered = api.get(
         "/api/audit", params={"action": "catalog_source.update"}, headers=user
     ).json()["entries"]

@@ -1,7 +1,8 @@
-"""`GET /api/audit`: the caller's own audit entries, newest first, filtered by user/action/target.
+"""`GET /api/audit`: audit entries, newest first, filtered by user/action/target.
 
-Without an admin role every user sees only entries they caused (isolation: another user's
-container actions are invisible); `user` is accepted for the contract and narrows within that.
+A user sees only entries they caused (isolation: another user's container actions are
+invisible), and `user` naming anyone else finds nothing. Operators (`ADMIN_EMAILS`) see every
+user's entries, since they answer for global catalog sources that anyone may try to change.
 """
 
 from __future__ import annotations
@@ -29,16 +30,21 @@ AuditDep = Annotated[AuditService, Depends(get_audit_service)]
 async def list_audit(
     session: CurrentSession,
     audit: AuditDep,
+    services: ServicesDep,
     user: str | None = None,
     action: str | None = None,
     target: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: int | None = None,
 ) -> AuditPage:
-    if user is not None and user != session.user_email:
+    if services.settings.is_admin(session.user_email):
+        actor = user  # None: every user's entries
+    elif user is None or user == session.user_email:
+        actor = session.user_email
+    else:
         return AuditPage(entries=[], next_before_id=None)
     entries = await audit.search(
-        actor=session.user_email, action=action, target=target, limit=limit, before_id=before_id
+        actor=actor, action=action, target=target, limit=limit, before_id=before_id
     )
     views = [AuditEntryView.model_validate(entry) for entry in entries]
     next_before = views[-1].id if len(views) == limit else None

@@ -399,7 +399,7 @@ def test_a_secret_declared_under_env_and_a_valueless_variable_are_answerable_in_
     mode = re.search(r'<label for="install-env-[0-9]+">SERVER_MODE(.*?)</label>', page, re.S)
     assert mode and "(required)" in mode.group(1) and 'name="env.SERVER_MODE"' in page
     catalog_env = re.findall(r'<li data-testid="catalog-env">(.*?)</li>', page)
-    assert "<code>ENV_TOKEN</code> <span class=\"muted\">(secret: from your vault reference)" in (
+    assert '<code>ENV_TOKEN</code> <span class="muted">(secret: from your vault reference)' in (
         " ".join(catalog_env)
     ), "the variable a secret sets is listed with what the entry sets"
 

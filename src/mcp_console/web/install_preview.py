@@ -134,7 +134,7 @@ def preview_of(body: Mapping[str, Any]) -> Preview:
     )
 
 
-SECRET_SOURCE = "secret: from your vault reference"
+FROM_VAULT = "secret: from your vault reference"
 
 
 def catalog_settings(item: Mapping[str, Any]) -> CatalogSettings:
@@ -146,7 +146,7 @@ def catalog_settings(item: Mapping[str, Any]) -> CatalogSettings:
             EnvRow(str(e["name"]), str(e.get("value") or e.get("default") or ""))
             for e in item.get("env") or []
         ]
-        + [EnvRow(str(s["env"]), SECRET_SOURCE, secret=True) for s in item.get("secrets") or []],
+        + [EnvRow(str(s["env"]), FROM_VAULT, secret=True) for s in item.get("secrets") or []],
         command=_command(run.get("command")),
         volumes=[str(v) for v in run.get("volumes") or []],
         user=run.get("user") or None,

@@ -30,7 +30,7 @@ from mcp_console.containers.schemas import (
 )
 from mcp_console.containers.validation import invalid_fields
 from mcp_console.core.errors import AppError
-from mcp_console.core.json_schema import validation_errors
+from mcp_console.core.json_schema import check_refs, validation_errors
 from mcp_console.secrets import policy
 
 Problems = list[tuple[str, str]]
@@ -112,6 +112,7 @@ def _merged_volumes(catalog: list[VolumeMount], given: list[VolumeMount]) -> lis
 
 def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPreview:
     """The config an install would run, or 422 naming every field that needs an answer."""
+    check_refs(item.config_schema or {})  # named up front, whatever is answered
     if not item.installable or not item.image:
         raise AppError(
             "ITEM_NOT_INSTALLABLE",

@@ -32,11 +32,19 @@ from mcp_console.catalog.schemas import (
     SecretSpec,
 )
 from mcp_console.catalog.sources.official import REMOTE_ONLY
+from mcp_console.core.json_schema import SchemaRefRefusedError, outside_refs
 from mcp_console.core.ssrf import ResponseRejectedError, SafeFetcher
 
 CATALOG_TYPES = (
     "application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml",
     "application/json", "text/plain", "application/octet-stream",
+)  # fmt: skip
+
+
+SCHEMA_KEYWORDS = (
+    "$defs", "definitions", "anyOf", "oneOf", "allOf", "not", "if", "then", "else",
+    "additionalProperties", "patternProperties", "propertyNames", "unevaluatedProperties",
+    "minProperties", "maxProperties", "dependentRequired", "dependentSchemas", "dependencies",
 )  # fmt: skip
 
 
@@ -53,9 +61,9 @@ def config_schema(value: Any) -> dict[str, Any] | None:
     required = [name for name in as_list(block.get("required")) if name in properties]
     if required:
         schema["required"] = required
-    for combinator in ("anyOf", "oneOf", "allOf"):  # atlassian: Confluence or Jira
-        if as_list(block.get(combinator)):
-            schema[combinator] = block[combinator]
+    # the block's other JSON-schema keywords apply as written (atlassian's `anyOf`: Confluence
+    # or Jira); `$defs`/`definitions` keep in-document `$ref`s resolvable
+    schema |= {key: block[key] for key in SCHEMA_KEYWORDS if key in block}
     description = text(block.get("description"))
     if description:
         schema["description"] = description
@@ -168,9 +176,9 @@ def docker_remote(remote: dict[str, Any], transport: str, url: str) -> RemoteSpe
     return RemoteSpec(transport=transport, url=url, headers=headers)
 
 
-def _install_note(image: str | None, remote_url: str | None) -> str | None:
+def _install_note(image: str | None, remote_url: str | None, ref: str | None) -> str | None:
     if image is not None:
-        return None
+        return None if ref is None else SchemaRefRefusedError(ref).message
     if remote_url is not None:
         return REMOTE_ONLY.format(url=remote_url)
     return "No container image is published."
@@ -191,12 +199,13 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         if remote_url is None:
             raise MalformedEntryError("remote entry without url")
     # a remote (no image) is registered separately, not installed as a container (docs/CATALOG.md)
-    installable = image is not None
     env, env_secrets = split_env(as_list(entry.get("env")))
     secrets = secrets_from([*as_list(entry.get("secrets")), *env_secrets])
     schema = without_secret_duplicates(
         config_schema(entry.get("config")), secrets, _read_parameters(entry, env)
     )
+    outside_ref = next(outside_refs(schema), None)
+    installable = image is not None and outside_ref is None
     return CatalogItem(
         id=item_id(source, name),
         name=name,
@@ -211,7 +220,7 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         transport=transport,
         remote_url=remote_url,
         installable=installable,
-        install_note=_install_note(image, remote_url),
+        install_note=_install_note(image, remote_url, outside_ref),
         secrets=grouped_secrets(secrets, schema),
         config_schema=schema,
         env=env_from(env),

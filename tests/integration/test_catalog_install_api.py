@@ -155,6 +155,12 @@ def test_array_parameter_servers_install_with_paths(
             assert attrs["Config"]["Cmd"] == [str(one), str(two)]
             assert attrs["HostConfig"]["NetworkMode"] == "none"
 
+    # a required array needs an element: `[]` would start filesystem with no directory at all
+    for name in ARRAY_SERVERS:
+        empty = _install(catalog, user, name, parameters={"paths": []})
+        assert empty.status_code == 422, (name, empty.text)
+        assert _fields(empty) == {"parameters.paths": "required: give at least one element"}
+
     # the schema's default (`/Users/local-test`) is outside the allowed roots: refused, and
     # the reason says what to do
     default = _install(catalog, user, "filesystem")

@@ -232,7 +232,7 @@ def test_arrays_are_rows_and_objects_are_groups_with_the_catalogs_own_settings_s
     paths = block(page, "install-rows", "parameters.paths")
     assert '<legend>paths <span class="required">(required)</span></legend>' in paths
     assert 'value="add:parameters.paths"' in paths and "formnovalidate" in paths
-    assert 'value="remove:parameters.paths.0"' in paths
+    assert "remove:parameters.paths" not in paths, "a required array keeps its one row"
     ports = block(page, "install-rows", "parameters.ports")
     assert "(optional)" in ports
     assert re.search(r'name="parameters.ports.0" value="" type="number"[^>]* step="1"', ports)
@@ -277,6 +277,8 @@ def test_rows_are_added_and_removed_by_the_server_and_checked_only_when_sent(
         ("parameters.paths.1", ""),
     ]
     assert re.search(r'name="parameters.paths.1" value=""[^>]*autofocus', added.text)
+    two = block(added.text, "install-rows", "parameters.paths")
+    assert 'value="remove:parameters.paths.0"' in two and 'value="remove:parameters.paths.1"' in two
 
     removed = user.post(
         PATHS_FORM,
@@ -291,10 +293,13 @@ def test_rows_are_added_and_removed_by_the_server_and_checked_only_when_sent(
     assert removed.status_code == 200 and "<html" not in removed.text
     assert rows(removed.text, "parameters.paths") == [("parameters.paths.0", "/y")]
 
-    emptied = user.post(
+    emptied = user.post(  # a forged remove of the last row still leaves one row
         PATHS_FORM, {"action": "remove:parameters.paths.0", "parameters.paths.0": "/x"}
     )
     assert rows(emptied.text, "parameters.paths") == [("parameters.paths.0", "")], "one empty row"
+    assert "remove:parameters.paths" not in block(emptied.text, "install-rows", "parameters.paths")
+    ports = block(emptied.text, "install-rows", "parameters.ports")
+    assert 'value="remove:parameters.ports.0"' in ports, "an optional array's row can go"
 
     wrong = user.post(
         PATHS_FORM,

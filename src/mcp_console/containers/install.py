@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from mcp_console.catalog.schemas import CatalogItem, SecretSpec
 from mcp_console.catalog.templates import FlagValueError, TemplateError
-from mcp_console.containers.answers import brace_problems, with_defaults
+from mcp_console.containers.answers import brace_problems, empty_required_arrays, with_defaults
 from mcp_console.containers.derive import derive
 from mcp_console.containers.schemas import (
     ContainerConfig,
@@ -143,6 +143,7 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
         )
     parameters = with_defaults(item.config_schema, request.parameters)
     problems = _parameter_problems(item, parameters) + brace_problems(request.parameters)
+    problems += empty_required_arrays(item.config_schema, parameters)
     secrets, secret_problems = _secret_env(item, request.secrets, parameters)
     problems += secret_problems
     try:

@@ -181,6 +181,8 @@ def test_install_filesystem_with_two_path_rows(
     expect(catalog).to_contain_text("{{filesystem.paths|volume-target|into}}")
     first = page.get_by_label("paths 1", exact=True)
     expect(first).to_have_value(DEFAULT_PATH)
+    # a required array keeps at least one row: its only row has no Remove
+    expect(page.get_by_role("button", name="Remove paths 1")).to_have_count(0)
 
     # The form's own default is not installable here: said beside its row, nothing created.
     _preview(page)
@@ -196,6 +198,7 @@ def test_install_filesystem_with_two_path_rows(
     page.get_by_label("paths 3", exact=True).fill(extra)
     page.get_by_role("button", name="Remove paths 3").click()
     expect(page.get_by_test_id("install-row")).to_have_count(2)
+    expect(page.get_by_role("button", name="Remove paths 1")).to_have_count(1)
     expect(page.get_by_label("paths 2", exact=True)).to_have_value(photos)
 
     preview = _preview(page)

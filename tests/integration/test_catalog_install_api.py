@@ -51,6 +51,20 @@ def _hostile(name: str, image: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def _flag_entry(name: str, image: str, default: str | None) -> dict[str, Any]:
+    """A parameter passed as a flag's value and a list passed as arguments."""
+    mode: dict[str, Any] = {"type": "string", **({"default": default} if default else {})}
+    return _hostile(
+        name,
+        image,
+        command=[["--mode", f"{{{{{name}.mode}}}}"], f"{{{{{name}.files|into}}}}"],
+        parameters={
+            "type": "object",
+            "properties": {"mode": mode, "files": {"type": "array", "items": {"type": "string"}}},
+        },
+    )
+
+
 def _entries(image: str) -> list[dict[str, Any]]:
     real = ["filesystem", "git", "markdownify", "desktop-commander", "atlassian"]
     return [
@@ -64,6 +78,8 @@ def _entries(image: str) -> list[dict[str, Any]]:
         _hostile(
             "unknown-filter", image, env=[{"name": "X", "value": "{{unknown-filter.a|shout}}"}]
         ),
+        _flag_entry("flag-value", image, default=None),
+        _flag_entry("flag-default", image, default="--catalog-flag"),
         _hostile(
             "dollar-arg",
             image,
@@ -138,6 +154,12 @@ def test_array_parameter_servers_install_with_paths(
         if name == "filesystem":  # the paths are its arguments too, and it runs offline
             assert attrs["Config"]["Cmd"] == [str(one), str(two)]
             assert attrs["HostConfig"]["NetworkMode"] == "none"
+
+    # a required array needs an element: `[]` would start filesystem with no directory at all
+    for name in ARRAY_SERVERS:
+        empty = _install(catalog, user, name, parameters={"paths": []})
+        assert empty.status_code == 422, (name, empty.text)
+        assert _fields(empty) == {"parameters.paths": "required: give at least one element"}
 
     # the schema's default (`/Users/local-test`) is outside the allowed roots: refused, and
     # the reason says what to do
@@ -337,3 +359,20 @@ def test_named_catalog_volumes_belong_to_their_owner(
                 docker_client.containers.get(view["docker_id"]).remove(force=True)
         for name in names:
             docker_client.volumes.get(name).remove(force=True)
+
+
+def test_an_answer_read_as_a_flag_is_the_answers_field_error(catalog: Console) -> None:
+    user = catalog.login()
+    ok = _install(catalog, user, "flag-value", parameters={"mode": "fast", "files": ["a"]})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["config"]["command"] == ["--mode", "fast", "a"]
+    evil = _install(catalog, user, "flag-value", parameters={"mode": "--evil"})
+    assert evil.status_code == 422, evil.text
+    assert evil.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert "cannot be passed as an argument value" in _fields(evil)["parameters.mode"]
+    row = _install(catalog, user, "flag-value", parameters={"files": ["a", "-rf"]})
+    assert list(_fields(row)) == ["parameters.files.1"], row.text
+    # the catalog's own default read as a flag stays the catalog's fault
+    fault = _install(catalog, user, "flag-default")
+    assert fault.status_code == 422 and fault.json()["error"]["code"] == "TEMPLATE_INVALID"
+    assert "catalog's maintainers" in fault.json()["error"]["hint"]

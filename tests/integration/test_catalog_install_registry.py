@@ -122,3 +122,30 @@ def test_every_registry_server_dry_runs_as_declared(
     }
     assert unexpected == {}, report
     assert len(installed) == len(SERVERS) - len(EXPECTED_REFUSALS)
+
+
+def test_registry_remote_entries_are_listed_not_installable(registry_console: Console) -> None:
+    """`type: remote` entries (no image) are registered separately, like the Official
+    Registry's remotes: the item says so and an install is refused with that note."""
+    user = registry_console.login()
+    remotes = {snap.server["name"] for snap in load_snapshot() if snap.server.get("remote")}
+    assert "ais-fleet" in remotes and len(remotes) == 72
+    item = registry_console.client.get("/api/catalog/github:ais-fleet", headers=user.headers)
+    assert item.status_code == 200 and item.json()["installable"] is False
+    assert "remote servers are registered separately" in item.json()["install_note"]
+    listed = registry_console.client.get(
+        "/api/catalog",
+        params={"source": "github", "installable": "false", "page_size": 200},
+        headers=user.headers,
+    ).json()
+    assert remotes <= {i["name"] for i in listed["items"]}
+    refused = registry_console.client.post(
+        "/api/containers/install",
+        params={"dry_run": "true"},
+        json={"item_id": "github:ais-fleet"},
+        headers=user.headers,
+    )
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "ITEM_NOT_INSTALLABLE"
+    assert "remote servers are registered separately" in error["hint"]

@@ -137,6 +137,18 @@ def cases(r: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
                 "env": {},
             },
         ),
+        # `config.env` declares the token in the secrets shape, and a parameter
+        # `uberall_access_token` that no template reads repeats it: a secret, one answer
+        "uberall": (
+            {"secrets": {"uberall.access_token": REF_A}},
+            {
+                "env": {
+                    "UBERALL_URL": "https://sandbox.uberall.com",
+                    "UBERALL_ACCESS_TOKEN": REF_A,
+                },
+                "secret_env": ["UBERALL_ACCESS_TOKEN"],
+            },
+        ),
         "aks": (
             {
                 "parameters": {

@@ -101,7 +101,7 @@ def _expected(registry: RegistryServers, **conditions: Any) -> set[str]:
         facts = {
             "category": meta.get("category"),
             "transport": remote.get("transport_type", "stdio"),
-            "installable": bool(snap.server.get("image") or remote),
+            "installable": bool(snap.server.get("image")),
         }
         if any(facts[k] != v for k, v in conditions.items() if k in facts):
             continue

@@ -48,6 +48,21 @@ def _entries(hostile: HostileServers, image: str) -> dict[str, Any]:
         name: {"image": image, "title": name, "config": [{"properties": props}]}
         for name, props in properties.items()
     }
+    # in-document refs through the block's own `$defs` / `definitions`, with its other keywords
+    registry["ref-defs"] = {
+        "image": image,
+        "title": "ref-defs",
+        "config": [
+            {
+                "name": "ref-defs",
+                "properties": {"a": {"$ref": "#/$defs/s"}, "b": {"$ref": "#/definitions/n"}},
+                "$defs": {"s": {"type": "string", "minLength": 2}},
+                "definitions": {"n": {"type": "integer"}},
+                "additionalProperties": False,
+                "dependentRequired": {"b": ["a"]},
+            }
+        ],
+    }
     for n, (internal, _reason) in enumerate(INTERNAL_IMAGES):
         registry[f"internal-{n}"] = {"image": internal, "title": "internal"}
     return {"registry": registry}
@@ -98,6 +113,8 @@ def _error(response: Any, status: int = 422) -> dict[str, Any]:
 def test_refs_outside_the_schema_are_never_fetched_or_read(
     console: Console, hostile: HostileServers
 ) -> None:
+    """Refused whether or not an answer reaches the ref, and the item is listed not
+    installable, its note naming the ref."""
     user = console.login()
     cases = {
         "ref-loopback": hostile.url("/schema.json"),
@@ -105,11 +122,29 @@ def test_refs_outside_the_schema_are_never_fetched_or_read(
         "ref-silent": f"http://127.0.0.1:{hostile.silent.port}/x.json",
     }
     for item, ref in cases.items():
-        error = _error(_dry_run(console, user.headers, item, {"a": "x"}))
-        assert (error["code"], error["ref"]) == ("SCHEMA_REF_REFUSED", ref)
-        assert "root:" not in json.dumps(error)  # nothing of /etc/passwd is echoed
+        for answers in ({"a": "x"}, {}):
+            error = _error(_dry_run(console, user.headers, item, answers))
+            assert (error["code"], error["ref"]) == ("SCHEMA_REF_REFUSED", ref)
+            assert "root:" not in json.dumps(error)  # nothing of /etc/passwd is echoed
+        listed = console.client.get(f"/api/catalog/docker:{item}", headers=user.headers).json()
+        assert listed["installable"] is False and ref in listed["install_note"]
     assert hostile.state.hits["/schema.json"] == 0, "the loopback listener got no request"
     assert hostile.silent.accepted == [], "the silent host got no connection"
+
+
+def test_in_document_refs_to_the_blocks_definitions_are_followed(console: Console) -> None:
+    user = console.login()
+    ok = _dry_run(console, user.headers, "ref-defs", {"a": "xy", "b": 3})
+    assert ok.status_code == 200, ok.text
+    short = _error(_dry_run(console, user.headers, "ref-defs", {"a": "x"}))
+    assert short["code"] == "VALIDATION_ERROR"
+    assert [f["field"] for f in short["fields"]] == ["parameters.a"]
+    wrong_type = _error(_dry_run(console, user.headers, "ref-defs", {"a": "xy", "b": "3"}))
+    assert [f["field"] for f in wrong_type["fields"]] == ["parameters.b"]
+    extra = _error(_dry_run(console, user.headers, "ref-defs", {"a": "xy", "c": 1}))
+    assert "additionalProperties" in json.dumps(extra["fields"])
+    dependent = _error(_dry_run(console, user.headers, "ref-defs", {"b": 3}))
+    assert "dependentRequired" in json.dumps(dependent["fields"])
 
 
 def test_silent_ref_holds_no_other_user(console: Console, hostile: HostileServers) -> None:
@@ -153,7 +188,8 @@ def test_internal_registry_hosts_are_refused_on_install_and_create(
     user = console.login()
     installed = _error(_dry_run(console, user.headers, f"internal-{n}", {}))
     assert (installed["code"], installed["reason"]) == ("IMAGE_REGISTRY_BLOCKED", reason)
-    assert installed["hint"]
+    assert "IMAGE_REGISTRY_ALLOWLIST" in installed["hint"] and "image" in installed["hint"]
+    assert "catalog" not in installed["hint"], "about the image, not a catalog URL"
     created = console.client.post(
         "/api/containers", json={"config": {"image": image}}, headers=user.headers
     )

@@ -110,6 +110,32 @@ def groups_entry() -> dict[str, object]:
     )
 
 
+ENV_FORM = "/catalog/items/docker:env-server/install"
+
+
+def env_entry() -> dict[str, object]:
+    """`uberall`'s shape: the token declared under `env` in the secrets shape, a parameter that
+    repeats it and no template reads, and (unlike uberall) a required variable with no value."""
+    return docker_entry(
+        "Env server",
+        "testing",
+        ["env"],
+        "mcp-console-test/never-pulled:1",
+        env=[
+            {"name": "env-server.api_token", "env": "ENV_TOKEN", "required": True},
+            {"name": "SERVER_MODE", "required": True, "description": "Mode of the server."},
+        ],
+        config=[
+            {
+                "name": "env-server",
+                "type": "object",
+                "properties": {"env_server_api_token": {"type": "string"}},
+                "required": ["env_server_api_token"],
+            }
+        ],
+    )
+
+
 @pytest.fixture(scope="module")
 def mount_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("mount-root")
@@ -120,7 +146,11 @@ def mount_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, mount_root: Path) -> Iterator[ApiProcess]:
-    catalog = {"paths-server": paths_entry(), "groups-server": groups_entry()}
+    catalog = {
+        "paths-server": paths_entry(),
+        "groups-server": groups_entry(),
+        "env-server": env_entry(),
+    }
     with registry_servers() as servers:
         servers.state.docker_yaml = catalog_document(catalog)
         with api_process(
@@ -202,7 +232,7 @@ def test_arrays_are_rows_and_objects_are_groups_with_the_catalogs_own_settings_s
     paths = block(page, "install-rows", "parameters.paths")
     assert '<legend>paths <span class="required">(required)</span></legend>' in paths
     assert 'value="add:parameters.paths"' in paths and "formnovalidate" in paths
-    assert 'value="remove:parameters.paths.0"' in paths
+    assert "remove:parameters.paths" not in paths, "a required array keeps its one row"
     ports = block(page, "install-rows", "parameters.ports")
     assert "(optional)" in ports
     assert re.search(r'name="parameters.ports.0" value="" type="number"[^>]* step="1"', ports)
@@ -247,6 +277,8 @@ def test_rows_are_added_and_removed_by_the_server_and_checked_only_when_sent(
         ("parameters.paths.1", ""),
     ]
     assert re.search(r'name="parameters.paths.1" value=""[^>]*autofocus', added.text)
+    two = block(added.text, "install-rows", "parameters.paths")
+    assert 'value="remove:parameters.paths.0"' in two and 'value="remove:parameters.paths.1"' in two
 
     removed = user.post(
         PATHS_FORM,
@@ -261,10 +293,13 @@ def test_rows_are_added_and_removed_by_the_server_and_checked_only_when_sent(
     assert removed.status_code == 200 and "<html" not in removed.text
     assert rows(removed.text, "parameters.paths") == [("parameters.paths.0", "/y")]
 
-    emptied = user.post(
+    emptied = user.post(  # a forged remove of the last row still leaves one row
         PATHS_FORM, {"action": "remove:parameters.paths.0", "parameters.paths.0": "/x"}
     )
     assert rows(emptied.text, "parameters.paths") == [("parameters.paths.0", "")], "one empty row"
+    assert "remove:parameters.paths" not in block(emptied.text, "install-rows", "parameters.paths")
+    ports = block(emptied.text, "install-rows", "parameters.ports")
+    assert 'value="remove:parameters.ports.0"' in ports, "an optional array's row can go"
 
     wrong = user.post(
         PATHS_FORM,
@@ -358,3 +393,31 @@ def test_group_answers_land_in_their_own_variables_and_one_secret_is_enough(user
     assert started.status_code == 422
     assert "Required: enter a value." in block(started.text, "install-group", "parameters.jira")
     assert not any(SECRET.value in page for page in user.pages)
+
+
+def test_a_secret_declared_under_env_and_a_valueless_variable_are_answerable_in_the_form(
+    api: ApiProcess, user: User
+) -> None:
+    page = user.get(ENV_FORM).text
+    assert 'name="secrets.env-server.api_token"' in page, "the secrets-shaped env is a secret"
+    assert 'name="parameters.env_server_api_token"' not in page, "its twin parameter is not asked"
+    mode = re.search(r'<label for="install-env-[0-9]+">SERVER_MODE(.*?)</label>', page, re.S)
+    assert mode and "(required)" in mode.group(1) and 'name="env.SERVER_MODE"' in page
+    catalog_env = re.findall(r'<li data-testid="catalog-env">(.*?)</li>', page)
+    assert '<code>ENV_TOKEN</code> <span class="muted">(secret: from your vault reference)' in (
+        " ".join(catalog_env)
+    ), "the variable a secret sets is listed with what the entry sets"
+
+    missing = user.post(ENV_FORM, {"action": "preview"})
+    assert missing.status_code == 422 and missing.text.count("Required: enter a value.") == 2
+
+    answered = {
+        "action": "preview",
+        "secrets.env-server.api_token": SECRET.reference,
+        "env.SERVER_MODE": "quiet",
+    }
+    preview = user.post(ENV_FORM, answered)
+    assert preview.status_code == 200, preview.text
+    env = preview_env(preview.text)
+    assert env["SERVER_MODE"] == "quiet" and env["ENV_TOKEN"] == f"secret {SECRET.reference}"
+    assert user.jobs(api) == []

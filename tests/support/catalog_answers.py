@@ -65,13 +65,31 @@ class EntryAnswers:
     has_any_of: bool
 
 
+def _env_secret(entry: dict[str, Any]) -> bool:
+    """`config.env` entry in the secrets shape (uberall): a dotted name, `env:`, no value."""
+    return "env" in entry and "." in entry["name"] and "value" not in entry
+
+
+def _key(name: str) -> str:
+    return name.lower().replace(".", "_").replace("-", "_")
+
+
 def entry_answers(server: dict[str, Any], path_root: Path) -> EntryAnswers:
     config = server.get("config") or {}
     schema = config.get("parameters") or {}
-    props = schema.get("properties") or {}
+    env_entries = config.get("env") or []
+    secrets = [*(config.get("secrets") or [])]
+    secrets += [{**e, "required": bool(e.get("required"))} for e in env_entries if _env_secret(e)]
+    # a parameter repeating a secret's name, read by no template, is that secret (uberall)
+    used = str(server.get("run")) + str([e for e in env_entries if not _env_secret(e)])
+    twins = {_key(s["name"]) for s in secrets} | {_key(s["env"]) for s in secrets}
+    props = {
+        key: sub
+        for key, sub in (schema.get("properties") or {}).items()
+        if key in used or _key(key) not in twins
+    }
     paths = _volume_parameters(server)
     parameters = {key: answer(key, sub, path_root, paths) for key, sub in props.items()}
-    secrets = config.get("secrets") or []
     answers = {s["name"]: REF.format(n=i) for i, s in enumerate(secrets)}
     objects = {key for key, sub in props.items() if (sub or {}).get("type") == "object"}
     required_secrets = set()
@@ -83,8 +101,8 @@ def entry_answers(server: dict[str, Any], path_root: Path) -> EntryAnswers:
             required_secrets.add(f"secrets.{spec['name']}")
     env = {
         str(e.get("env") or e["name"]): REF.format(n=100 + i)
-        for i, e in enumerate(config.get("env") or [])
-        if e.get("required") and "value" not in e
+        for i, e in enumerate(env_entries)
+        if e.get("required") and "value" not in e and not _env_secret(e)
     }
     required = {
         name

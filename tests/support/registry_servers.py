@@ -120,12 +120,15 @@ def _official_server(snap: SnapshotServer, version: str) -> dict[str, Any] | Non
         "description": data.get("about", {}).get("description") or "",
         "version": version,
     }
+    # a `config.env` entry in the secrets shape (uberall: `env:` and no value) is a secret
+    env_secrets = [e for e in config.get("env", []) if "env" in e and "value" not in e]
     variables = [
         {"name": s["env"], "description": s.get("example"), "isSecret": True, "isRequired": True}
-        for s in config.get("secrets", [])
+        for s in [*config.get("secrets", []), *env_secrets]
     ] + [
         {"name": e["name"], "description": str(e.get("example", "")), "isRequired": False}
         for e in config.get("env", [])
+        if e not in env_secrets
     ]
     if data.get("image"):
         server["packages"] = [

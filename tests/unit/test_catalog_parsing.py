@@ -77,6 +77,10 @@ def test_remote_entries_and_entries_without_image() -> None:
     items = {i.name: i for i in parse_catalog("docker", _catalog(registry)).items}
     assert (items["asana"].transport, items["asana"].remote_url) == ("sse", "https://a/sse")
     assert items["linear"].transport == "streamable-http"
+    # remotes are registered separately (a later feature), like the Official Registry's
+    assert [items[n].installable for n in ("asana", "linear")] == [False, False]
+    assert "remote servers are registered separately" in (items["asana"].install_note or "")
+    assert "https://a/sse" in (items["asana"].install_note or "")
     assert items["curl"].installable is False
     assert items["curl"].install_note
 

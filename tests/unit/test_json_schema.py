@@ -37,6 +37,16 @@ def test_refs_outside_the_document_are_refused_by_name(schema: Any, ref: str) ->
     assert _code(schema, {"a": 1}) == ("SCHEMA_REF_REFUSED", {"ref": ref})
 
 
+def test_a_ref_outside_is_refused_even_when_no_value_reaches_it() -> None:
+    schema = {"properties": {"a": {"anyOf": [{"$ref": "https://x.example/s.json"}]}}}
+    refused = ("SCHEMA_REF_REFUSED", {"ref": "https://x.example/s.json"})
+    assert _code(schema, {}) == refused
+    assert _code(schema, {"b": 1}) == refused
+    with pytest.raises(AppError) as caught:
+        schema_problem(schema)  # the inspector's check of a tool's schema, before any call
+    assert (caught.value.code, caught.value.details) == refused
+
+
 def test_refs_inside_the_document_and_meta_schemas_work() -> None:
     schema = {"$defs": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/s"}}}
     assert [e.validator for e in validation_errors(schema, {"a": 1})] == ["type"]

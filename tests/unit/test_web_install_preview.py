@@ -59,7 +59,11 @@ def test_the_catalog_settings_show_every_variable_argument_and_mount_as_written(
             },
         }
     )
-    assert settings.env == [EnvRow("LD_PRELOAD", "/x.so"), EnvRow("EMPTY", "")]
+    assert settings.env == [
+        EnvRow("LD_PRELOAD", "/x.so"),
+        EnvRow("EMPTY", ""),
+        EnvRow("TOKEN", "secret: from your vault reference", secret=True),
+    ], "the variables secrets set are listed too, never a value"
     assert settings.command == ["{{srv.paths|into}}", "--name", "{{srv.name}}"]
     assert settings.volumes == ["{{srv.paths|volume|into}}"]
     assert settings.user == "nobody" and settings.no_network and not settings.empty

@@ -187,23 +187,32 @@ def evaluate_text(template: str, tree: Mapping[str, Value]) -> str:
     return as_text(evaluate(template, tree))
 
 
-def _no_flag(template: str, value: str) -> str:
-    """A value that a template produced alone must not start with `-`: it would be read as an
-    option instead of the value the catalog meant."""
-    if value.startswith("-"):
-        raise TemplateError(template, "evaluates to a value starting with `-` (read as a flag)")
-    return value
+class FlagValueError(TemplateError):
+    """A term alone in an argument gave a value starting with `-`. `path` is the term's dotted
+    path and `index` the element of a list value: an answer there is the user's to fix."""
+
+    def __init__(self, template: str, path: str, index: int | None) -> None:
+        super().__init__(template, "evaluates to a value starting with `-` (read as a flag)")
+        self.path = path
+        self.index = index
+
+
+def _term_path(template: str) -> str:
+    return template.strip()[2:-2].split("|")[0].strip()
 
 
 def _evaluated(template: str, tree: Mapping[str, Value]) -> tuple[list[str], bool]:
     """One list entry evaluated: its non-empty texts and whether it gave a list. A value that
-    one term produced alone is refused when it starts with `-`."""
+    one term produced alone is refused when it starts with `-`: it would be read as an option
+    instead of the value the catalog meant."""
     value = evaluate(template, tree)
-    alone = _TERM.fullmatch(template) is not None
-    texts = [as_text(v) for v in (value if isinstance(value, list) else [value])]
-    return [_no_flag(template, t) if alone else t for t in texts if t != ""], isinstance(
-        value, list
-    )
+    many = isinstance(value, list)
+    texts = [as_text(v) for v in (value if many else [value])]
+    if _TERM.fullmatch(template) is not None:
+        for index, text in enumerate(texts):
+            if text.startswith("-"):
+                raise FlagValueError(template, _term_path(template), index if many else None)
+    return [t for t in texts if t != ""], many
 
 
 def _elements(template: str, tree: Mapping[str, Value]) -> list[str]:

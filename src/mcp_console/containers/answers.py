@@ -35,6 +35,28 @@ def with_defaults(schema: Any, value: Any, depth: int = 0) -> Any:
     return filled
 
 
+def empty_required_arrays(
+    schema: Any, value: Any, path: str = "parameters", depth: int = 0
+) -> list[tuple[str, str]]:
+    """A required array answered `[]` is no answer: `filesystem` would start with no allowed
+    directory. Checked in every answered object, recursively (docs/CATALOG.md)."""
+    if not isinstance(schema, dict) or not isinstance(value, dict) or depth > MAX_SCHEMA_DEPTH:
+        return []
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return []
+    required = schema.get("required")
+    required = set(required) if isinstance(required, list) else set()
+    problems = []
+    for name, subschema in properties.items():
+        if not isinstance(subschema, dict) or name not in value:
+            continue
+        if name in required and subschema.get("type") == "array" and value[name] == []:
+            problems.append((f"{path}.{name}", "required: give at least one element"))
+        problems += empty_required_arrays(subschema, value[name], f"{path}.{name}", depth + 1)
+    return problems
+
+
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value

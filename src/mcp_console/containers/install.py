@@ -17,8 +17,8 @@ from jsonschema.exceptions import ValidationError as SchemaViolation
 from pydantic import ValidationError
 
 from mcp_console.catalog.schemas import CatalogItem, SecretSpec
-from mcp_console.catalog.templates import TemplateError
-from mcp_console.containers.answers import brace_problems, with_defaults
+from mcp_console.catalog.templates import FlagValueError, TemplateError
+from mcp_console.containers.answers import brace_problems, empty_required_arrays, with_defaults
 from mcp_console.containers.derive import derive
 from mcp_console.containers.schemas import (
     ContainerConfig,
@@ -30,7 +30,7 @@ from mcp_console.containers.schemas import (
 )
 from mcp_console.containers.validation import invalid_fields
 from mcp_console.core.errors import AppError
-from mcp_console.core.json_schema import validation_errors
+from mcp_console.core.json_schema import check_refs, validation_errors
 from mcp_console.secrets import policy
 
 Problems = list[tuple[str, str]]
@@ -103,6 +103,27 @@ def _template_error(exc: TemplateError) -> AppError:
     )
 
 
+FLAG_VALUE = (
+    "starts with `-`: it cannot be passed as an argument value (the server would read it as "
+    "an option)"
+)
+
+
+def _flag_answer(exc: TemplateError, answers: dict[str, Any]) -> Problems:
+    """The user's answer (not a schema default) that a command or volume template gave as a
+    value starting with `-`, as a field problem; [] when the catalog's own text is at fault."""
+    if not isinstance(exc, FlagValueError):
+        return []
+    segments = exc.path.split(".")[1:]  # past the config root
+    answer: Any = answers
+    for segment in segments:
+        answer = answer.get(segment) if isinstance(answer, dict) else None
+    if answer is None or answer == "" or answer == []:
+        return []
+    index = [str(exc.index)] if exc.index is not None and isinstance(answer, list) else []
+    return [(".".join(["parameters", *segments, *index]), FLAG_VALUE)]
+
+
 def _merged_volumes(catalog: list[VolumeMount], given: list[VolumeMount]) -> list[VolumeMount]:
     """Catalog mounts, then the request's; a request mount replaces a catalog mount at the
     same container path."""
@@ -112,6 +133,7 @@ def _merged_volumes(catalog: list[VolumeMount], given: list[VolumeMount]) -> lis
 
 def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPreview:
     """The config an install would run, or 422 naming every field that needs an answer."""
+    check_refs(item.config_schema or {})  # named up front, whatever is answered
     if not item.installable or not item.image:
         raise AppError(
             "ITEM_NOT_INSTALLABLE",
@@ -121,6 +143,7 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
         )
     parameters = with_defaults(item.config_schema, request.parameters)
     problems = _parameter_problems(item, parameters) + brace_problems(request.parameters)
+    problems += empty_required_arrays(item.config_schema, parameters)
     secrets, secret_problems = _secret_env(item, request.secrets, parameters)
     problems += secret_problems
     try:
@@ -132,8 +155,9 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
             request.command is not None,
         )
     except TemplateError as exc:
-        # a missing answer explains a template that cannot be evaluated (`$TOKEN` unset):
-        # name the answer, which the user can give
+        # a missing answer explains a template that cannot be evaluated (`$TOKEN` unset), and
+        # an answer read as a flag is the answer's fault: name the answer, which the user can fix
+        problems += _flag_answer(exc, request.parameters)
         raise (invalid_fields(problems) if problems else _template_error(exc)) from None
     problems += derived.problems
     if problems:

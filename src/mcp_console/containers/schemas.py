@@ -179,12 +179,16 @@ class CreateContainerRequest(BaseModel):
 
 
 class InstallRequest(RuntimeOptions):
-    """Create from a catalog item: `parameters` fill its env templates, `secrets` answer its
-    required secrets (normally `{{ bw:... }}` references, keyed by secret name or env name).
+    """Create from a catalog item as its authors meant: `parameters` answer its `config_schema`
+    and fill its templates; `secrets` answer its secrets (`{{ bw:... }}` references, keyed by
+    secret name or env name); `env` answers variables the entry requires without a value.
 
-    The catalog only suggests: command, ports, volumes and extra env reach Docker only when this
-    request carries them, so the install does exactly what the user saw and confirmed
-    (`?dry_run=true` shows the resulting config without creating anything).
+    The entry's env, command, volumes, user and network are derived from the answers (see
+    docs/CATALOG.md) and then judged by the same safety rules as any config (mount roots, host
+    sockets, loader variables, image registries). This request's own options are added: its
+    `command` and `user` replace the catalog's, its `volumes` and `env` are merged (a volume at
+    the same container path and a variable of the same name win). `?dry_run=true` returns the
+    exact resulting config, with a note for each derived or left-out part, creating nothing.
     """
 
     item_id: str = Field(min_length=1, max_length=300)

@@ -4,9 +4,10 @@ of MCP servers' tools.
 Left to itself the JSON-schema library fetches any `$ref` it meets (http, `file:`), recurses
 without bound and takes as long as the schema makes it. Here:
 
-- `$ref` resolves only inside the document (and the bundled meta-schemas): the registry's
-  retrieve function refuses every URI, so nothing is fetched or read; the refusal is a 422
-  `SCHEMA_REF_REFUSED` naming the ref.
+- `$ref` resolves only inside the document (and the bundled meta-schemas): a schema holding any
+  reference that is not an in-document `#...` pointer is refused before validating (a 422
+  `SCHEMA_REF_REFUSED` naming the ref, whether or not an answer reaches it), and the registry's
+  retrieve function refuses every URI anyway, so nothing is fetched or read.
 - Schema and instance are measured before validating, iteratively (depth and node count), so
   20,000 nested brackets are a 422 `SCHEMA_TOO_COMPLEX`, not a RecursionError.
 - Every keyword evaluation spends from a step budget and checks a deadline, so a
@@ -32,6 +33,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend, validator_for
+from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable, Unretrievable
 
@@ -214,6 +216,40 @@ def validator_class(schema: Any) -> type[Validator]:
     return _metered_class(base)
 
 
+REF_KEYWORDS = ("$ref", "$dynamicRef")
+
+
+def _local(ref: str) -> bool:
+    """An in-document pointer (`#...`) or one of the bundled meta-schemas (never fetched)."""
+    return ref.startswith("#") or ref.partition("#")[0] in SPECIFICATIONS
+
+
+def outside_refs(schema: Any) -> Iterator[str]:
+    """Every `$ref`/`$dynamicRef` that is neither an in-document pointer nor a bundled
+    meta-schema, walked with an explicit stack: remote, relative and `file:` references,
+    whether or not any answer reaches them."""
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for keyword in REF_KEYWORDS:
+                ref = node.get(keyword)
+                if isinstance(ref, str) and not _local(ref):
+                    yield ref
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def check_refs(schema: Any, limits: SchemaLimits = DEFAULT_LIMITS) -> None:
+    """422 `SCHEMA_REF_REFUSED` naming the first reference outside the document: a schema is
+    refused up front, not only when an answer happens to reach the reference."""
+    measure(schema, "schema", limits)
+    ref = next(outside_refs(schema), None)
+    if ref is not None:
+        raise SchemaRefRefusedError(ref)
+
+
 def validation_errors(
     schema: dict[str, Any] | bool,
     instance: Any,
@@ -222,10 +258,17 @@ def validation_errors(
 ) -> list[ValidationError]:
     """Every error of `instance` against an untrusted `schema`, within `limits`.
 
-    Raises 422 `SCHEMA_REF_REFUSED` (a `$ref` outside the document) or `SCHEMA_TOO_COMPLEX`
-    (size, depth, steps, time or recursion). A schema the library cannot use at all raises
-    jsonschema's `SchemaError`, which callers judge (see `schema_problem`)."""
-    measure(schema, "schema", limits)
+    Raises 422 `SCHEMA_REF_REFUSED` (a `$ref` outside the document, found before validating)
+    or `SCHEMA_TOO_COMPLEX` (size, depth, steps, time or recursion). A schema the library
+    cannot use at all raises jsonschema's `SchemaError`, which callers judge (see
+    `schema_problem`)."""
+    check_refs(schema, limits)
+    return _validated(schema, instance, limits, what)
+
+
+def _validated(
+    schema: dict[str, Any] | bool, instance: Any, limits: SchemaLimits, what: str
+) -> list[ValidationError]:
     measure(instance, what, limits)
     validator = validator_class(schema)(schema, registry=NO_RETRIEVAL)
     token = _budget.set(_Budget(limits))
@@ -247,6 +290,7 @@ def validation_errors(
 def schema_problem(schema: Any, limits: SchemaLimits = DEFAULT_LIMITS) -> str | None:
     """Why a schema is unusable (invalid against its draft's meta-schema), or None. The
     meta-schemas are bundled, and this check is measured and metered like any validation."""
-    meta_schema = validator_class(schema).META_SCHEMA
-    errors = validation_errors(meta_schema, schema, limits, what="schema")
+    check_refs(schema, limits)
+    meta_schema = validator_class(schema).META_SCHEMA  # bundled: its own refs resolve locally
+    errors = _validated(meta_schema, schema, limits, what="schema")
     return f"does not satisfy `{errors[0].validator}`" if errors else None

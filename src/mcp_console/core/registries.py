@@ -16,6 +16,10 @@ from mcp_console.core.ssrf import ReasonError, SsrfBlockedError, SsrfPolicy, lit
 
 DOCKER_HUB = "docker.io"
 HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+REGISTRY_HINT = (
+    "Use an image from an allowed registry, or ask the operator to add this registry to "
+    "IMAGE_REGISTRY_ALLOWLIST (a private registry is allowed only by naming it there)."
+)
 
 
 class ImageRegistryBlockedError(ReasonError):
@@ -24,6 +28,11 @@ class ImageRegistryBlockedError(ReasonError):
     CODE = "IMAGE_REGISTRY_BLOCKED"
     STATUS = 422
     DEFAULT_MESSAGE = "The image's registry host is not allowed ({reason})."
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(reason, message)
+        # the SSRF hints speak of catalog URLs; an image is fixed by another image or registry
+        self.hint = REGISTRY_HINT
 
 
 def registry_of(image: str) -> str:

@@ -134,15 +134,19 @@ def preview_of(body: Mapping[str, Any]) -> Preview:
     )
 
 
+FROM_VAULT = "secret: from your vault reference"
+
+
 def catalog_settings(item: Mapping[str, Any]) -> CatalogSettings:
-    """The entry's own env, command, volumes, user and network, as written in the catalog (the
-    variables its secrets set are listed with the secrets)."""
+    """The entry's own env, command, volumes, user and network, as written in the catalog, and
+    the variables its secrets set (their value is the user's reference, never shown here)."""
     run: Mapping[str, Any] = item.get("run") or {}
     return CatalogSettings(
         env=[
             EnvRow(str(e["name"]), str(e.get("value") or e.get("default") or ""))
             for e in item.get("env") or []
-        ],
+        ]
+        + [EnvRow(str(s["env"]), FROM_VAULT, secret=True) for s in item.get("secrets") or []],
         command=_command(run.get("command")),
         volumes=[str(v) for v in run.get("volumes") or []],
         user=run.get("user") or None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader, DocumentRejectedError
@@ -30,11 +31,20 @@ from mcp_console.catalog.schemas import (
     RunSpec,
     SecretSpec,
 )
+from mcp_console.catalog.sources.official import REMOTE_ONLY
+from mcp_console.core.json_schema import SchemaRefRefusedError, outside_refs
 from mcp_console.core.ssrf import ResponseRejectedError, SafeFetcher
 
 CATALOG_TYPES = (
     "application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml",
     "application/json", "text/plain", "application/octet-stream",
+)  # fmt: skip
+
+
+SCHEMA_KEYWORDS = (
+    "$defs", "definitions", "anyOf", "oneOf", "allOf", "not", "if", "then", "else",
+    "additionalProperties", "patternProperties", "propertyNames", "unevaluatedProperties",
+    "minProperties", "maxProperties", "dependentRequired", "dependentSchemas", "dependencies",
 )  # fmt: skip
 
 
@@ -51,9 +61,9 @@ def config_schema(value: Any) -> dict[str, Any] | None:
     required = [name for name in as_list(block.get("required")) if name in properties]
     if required:
         schema["required"] = required
-    for combinator in ("anyOf", "oneOf", "allOf"):  # atlassian: Confluence or Jira
-        if as_list(block.get(combinator)):
-            schema[combinator] = block[combinator]
+    # the block's other JSON-schema keywords apply as written (atlassian's `anyOf`: Confluence
+    # or Jira); `$defs`/`definitions` keep in-document `$ref`s resolvable
+    schema |= {key: block[key] for key in SCHEMA_KEYWORDS if key in block}
     description = text(block.get("description"))
     if description:
         schema["description"] = description
@@ -101,6 +111,60 @@ def grouped_secrets(secrets: list[SecretSpec], schema: dict[str, Any] | None) ->
     return grouped
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TERM_PATH = re.compile(r"\{\{\s*([A-Za-z0-9_.-]+)")
+
+
+def _secret_shaped(raw: Any) -> bool:
+    """An env entry in the secrets shape: `name: uberall.access_token`, `env: UBERALL_...`, no
+    value or default. Its name is not an env name, so it declares a secret (docs/CATALOG.md)."""
+    entry = as_dict(raw)
+    name, env = text(entry.get("name")), text(entry.get("env"))
+    unset = entry.get("value") is None and entry.get("default") is None
+    return name is not None and env is not None and not _ENV_NAME.match(name) and unset
+
+
+def split_env(entries: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Env entries, and the secret declarations among them (required only when they say so,
+    as env entries are)."""
+    secrets = [{**e, "required": flag(e, "required")} for e in entries if _secret_shaped(e)]
+    return [e for e in entries if not _secret_shaped(e)], secrets
+
+
+def _read_parameters(entry: dict[str, Any], env: list[Any]) -> set[str]:
+    """Every parameter name some template of the entry reads (`{{srv.name...}}` -> `name`)."""
+    texts = [str(v) for e in env for v in as_dict(e).values()]
+    texts += [str(v) for key in ("command", "volumes") for v in as_list(entry.get(key))]
+    texts += [str(entry.get("user") or "")]
+    return {
+        segment for t in texts for path in _TERM_PATH.findall(t) for segment in path.split(".")[1:]
+    }
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[.-]", "_", name.lower())
+
+
+def without_secret_duplicates(
+    schema: dict[str, Any] | None, secrets: list[SecretSpec], read: set[str]
+) -> dict[str, Any] | None:
+    """A parameter no template reads whose name repeats a declared secret's (uberall's
+    `uberall_access_token` beside the secret `uberall.access_token`) is the secret itself,
+    declared twice: it is neither offered nor demanded, the secret answers it."""
+    properties = as_dict(as_dict(schema).get("properties"))
+    secret_keys = {_key(s.name) for s in secrets} | {_key(s.env) for s in secrets}
+    duplicates = {n for n in properties if n not in read and _key(n) in secret_keys}
+    if schema is None or not duplicates:
+        return schema
+    kept = dict(schema, properties={n: p for n, p in properties.items() if n not in duplicates})
+    required = [n for n in as_list(schema.get("required")) if n not in duplicates]
+    if required:
+        kept["required"] = required
+    else:
+        kept.pop("required", None)
+    return kept
+
+
 def docker_remote(remote: dict[str, Any], transport: str, url: str) -> RemoteSpec:
     """`remote: {url, transport_type, headers: {Name: value}}`; a header whose value names a
     variable (`Bearer ${API_KEY}`, set from a secret) is secret."""
@@ -110,6 +174,14 @@ def docker_remote(remote: dict[str, Any], transport: str, url: str) -> RemoteSpe
         if value is not None
     ]
     return RemoteSpec(transport=transport, url=url, headers=headers)
+
+
+def _install_note(image: str | None, remote_url: str | None, ref: str | None) -> str | None:
+    if image is not None:
+        return None if ref is None else SchemaRefRefusedError(ref).message
+    if remote_url is not None:
+        return REMOTE_ONLY.format(url=remote_url)
+    return "No container image is published."
 
 
 def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
@@ -126,8 +198,14 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         remote_url = text(remote.get("url"))
         if remote_url is None:
             raise MalformedEntryError("remote entry without url")
-    installable = image is not None or remote_url is not None
-    schema = config_schema(entry.get("config"))
+    # a remote (no image) is registered separately, not installed as a container (docs/CATALOG.md)
+    env, env_secrets = split_env(as_list(entry.get("env")))
+    secrets = secrets_from([*as_list(entry.get("secrets")), *env_secrets])
+    schema = without_secret_duplicates(
+        config_schema(entry.get("config")), secrets, _read_parameters(entry, env)
+    )
+    outside_ref = next(outside_refs(schema), None)
+    installable = image is not None and outside_ref is None
     return CatalogItem(
         id=item_id(source, name),
         name=name,
@@ -142,10 +220,10 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         transport=transport,
         remote_url=remote_url,
         installable=installable,
-        install_note=None if installable else "No container image or remote URL is published.",
-        secrets=grouped_secrets(secrets_from(as_list(entry.get("secrets"))), schema),
+        install_note=_install_note(image, remote_url, outside_ref),
+        secrets=grouped_secrets(secrets, schema),
         config_schema=schema,
-        env=env_from(as_list(entry.get("env"))),
+        env=env_from(env),
         run=run_spec(entry),
         remotes=[docker_remote(remote, transport, remote_url)] if remote_url else [],
         tools=tools_from(as_list(entry.get("tools"))),

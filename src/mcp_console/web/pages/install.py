@@ -157,12 +157,41 @@ def _secret_field(position: int, secret: dict[str, Any]) -> TextField:
     )
 
 
+ENV_RULE = (
+    "Required by the server; the catalog gives no value. A secret goes here only as a "
+    "{{ bw:<item-id>:<field> }} reference."
+)
+
+
+def _env_hint(entry: dict[str, Any]) -> str:
+    description = str(entry.get("description") or "").rstrip(". ")
+    return f"{description}. {ENV_RULE}" if description else ENV_RULE
+
+
+def _env_fields(item: dict[str, Any]) -> list[TextField]:
+    """A variable the server requires and the catalog gives no value for (nor a template) can
+    only be answered as itself: `env.<NAME>`, the API's own field (a plain value or a
+    reference; a value with a secret's shape is refused by the API)."""
+    return [
+        TextField(
+            key=f"env.{e['name']}",
+            input_id=f"install-env-{position}",
+            label=str(e["name"]),
+            hint=_env_hint(e),
+            required=True,
+        )
+        for position, e in enumerate(item.get("env") or [], start=1)
+        if e.get("required") and e.get("value") is None and e.get("default") is None
+    ]
+
+
 def blank_form(item: dict[str, Any]) -> Answers:
-    """Parameters from the item's JSON schema, then its secrets, then the container name."""
+    """Parameters from the item's JSON schema, then its secrets, the variables only the user
+    can set, then the container name."""
     schema = item.get("config_schema") or {}
     parameters = schema_fields(schema, prefix=PARAMETER_PREFIX, structured=True)
     secrets = [_secret_field(n, s) for n, s in enumerate(item.get("secrets") or [], start=1)]
-    return Answers(parameters, [*secrets, NAME_FIELD])
+    return Answers(parameters, [*secrets, *_env_fields(item), NAME_FIELD])
 
 
 def _read(item: dict[str, Any], form: Mapping[str, Any]) -> Answers:
@@ -181,7 +210,12 @@ def _read(item: dict[str, Any], form: Mapping[str, Any]) -> Answers:
 def _payload(item_id: str, answers: Answers) -> dict[str, Any]:
     """`{item_id, parameters, secrets, name}`: each accepted answer at its field path."""
     parameters = dict(answers.submission.arguments)
-    payload: dict[str, Any] = {"item_id": item_id, "parameters": parameters, "secrets": {}}
+    payload: dict[str, Any] = {
+        "item_id": item_id,
+        "parameters": parameters,
+        "secrets": {},
+        "env": {},
+    }
     for text in answers.texts:
         if not text.value or text.key in answers.errors:
             continue

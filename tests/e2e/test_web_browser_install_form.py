@@ -1,7 +1,8 @@
 """The install form for real catalog entries in headless Chromium, against real `api`, `worker`
 and `web` processes, the Docker engine and the fake `bw`.
 
-The entries are the real `filesystem`, `git`, `atlassian` and `okta-mcp-server` of
+The entries are the real `filesystem`, `git`, `markdownify`, `desktop-commander`, `atlassian`
+and `okta-mcp-server` of
 `shared/data/docker-mcp-registry` (served by the local Docker-catalog stand-in with their `run:`
 blocks), so the form is what a user of those entries gets: rows for the paths with add/remove,
 groups for Atlassian's Confluence and Jira, one token enough per group, and a preview (the dry
@@ -43,7 +44,9 @@ from tests.support.web import ApiProcess, api_process, local_catalog_env, runnin
 pytestmark = pytest.mark.docker
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ENTRIES = ("filesystem", "git", "atlassian", "okta-mcp-server")
+ENTRIES = (
+    "filesystem", "git", "markdownify", "desktop-commander", "atlassian", "okta-mcp-server",
+)  # fmt: skip
 DEFAULT_PATH = "/Users/local-test"
 SECRET_VALUE = "e2e-install-form-canary-Vb6-9034"
 VAULT_ITEM = "install-form-item"
@@ -219,11 +222,26 @@ def test_install_filesystem_with_two_path_rows(
     assert container.attrs["HostConfig"]["NetworkMode"] == "none"
 
 
-def test_git_paths_become_volumes_in_the_preview_on_enter(page: Page, console: Console) -> None:
+@pytest.mark.parametrize(
+    ("entry", "label"),
+    [
+        ("git", "paths"),
+        ("markdownify", "paths"),
+        ("desktop-commander", "Allowed Filesystem Paths"),  # the schema's title; two defaults
+    ],
+)
+def test_array_paths_become_volumes_in_the_preview_on_enter(
+    page: Page, console: Console, entry: str, label: str
+) -> None:
+    """The other three array-parameter servers mount each path at the same place."""
     docs = str(console.mount_root / "docs")
-    _open_form(page, console, "git")
-    page.get_by_label("paths 1", exact=True).fill(docs)
-    page.get_by_label("paths 1", exact=True).press("Enter")  # previews, never removes the row
+    _open_form(page, console, entry)
+    rows = page.get_by_test_id("install-row")
+    for count in range(rows.count(), 1, -1):  # keep the first row only
+        page.get_by_role("button", name=f"Remove {label} {count}").click()
+        expect(rows).to_have_count(count - 1)
+    page.get_by_label(f"{label} 1", exact=True).fill(docs)
+    page.get_by_label(f"{label} 1", exact=True).press("Enter")  # previews, never removes it
     preview = page.get_by_test_id("install-preview")
     expect(preview).to_be_visible()
     expect(page.get_by_test_id("install-row")).to_have_count(1)

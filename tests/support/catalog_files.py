@@ -1,12 +1,14 @@
 """A small Docker-format catalog in several scripts, served from a local HTTP server: the
-fixture of the ownership and Unicode-search tests (API and browser)."""
+fixture of the ownership and Unicode-search tests (API and browser); `held_catalog` is one
+that answers only when the test lets it (a fetch still in flight)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
+from threading import Event, Thread
 from typing import Any
 
 import yaml
@@ -63,6 +65,51 @@ def served_catalog(body: bytes) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/catalog.yaml"
     finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class HeldCatalog:
+    """A catalog server that holds each request open until `release` is set, then answers the
+    catalog (or a 500 while `failing`); `requested` is set once a request arrived."""
+
+    url: str
+    requested: Event = field(default_factory=Event)
+    release: Event = field(default_factory=Event)
+    failing: bool = False
+
+
+@contextmanager
+def held_catalog(body: bytes) -> Iterator[HeldCatalog]:
+    """Serves `body` at `/catalog.yaml` on loopback, each answer waiting for `release`."""
+    held = HeldCatalog(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            held.requested.set()
+            if not held.release.wait(timeout=60):
+                return
+            self.send_response(500 if held.failing else 200)
+            payload = b"down" if held.failing else body
+            self.send_header("Content-Type", "text/plain" if held.failing else "application/yaml")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    held.url = f"http://127.0.0.1:{server.server_address[1]}/catalog.yaml"
+    try:
+        yield held
+    finally:
+        held.release.set()
         server.shutdown()
         server.server_close()
         thread.join()

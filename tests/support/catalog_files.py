@@ -44,22 +44,25 @@ def unicode_catalog() -> bytes:
     return catalog_yaml(UNICODE_ENTRIES)
 
 
+class _CatalogHandler(BaseHTTPRequestHandler):
+    """Answers one catalog document; quiet."""
+
+    def answer(self, status: int, payload: bytes, content_type: str = "application/yaml") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @contextmanager
-def served_catalog(body: bytes) -> Iterator[str]:
-    """Serves `body` at `/catalog.yaml` on loopback; yields its URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/yaml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Runs `handler` on a loopback port; yields the URL of `/catalog.yaml` there."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     thread = Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -68,6 +71,18 @@ def served_catalog(body: bytes) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def served_catalog(body: bytes) -> Iterator[str]:
+    """Serves `body` at `/catalog.yaml` on loopback; yields its URL."""
+
+    class Handler(_CatalogHandler):
+        def do_GET(self) -> None:
+            self.answer(200, body)
+
+    with _serving(Handler) as url:
+        yield url
 
 
 @dataclass
@@ -86,30 +101,18 @@ def held_catalog(body: bytes) -> Iterator[HeldCatalog]:
     """Serves `body` at `/catalog.yaml` on loopback, each answer waiting for `release`."""
     held = HeldCatalog(url="")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(_CatalogHandler):
         def do_GET(self) -> None:
             held.requested.set()
             if not held.release.wait(timeout=60):
                 return
-            self.send_response(500 if held.failing else 200)
-            payload = b"down" if held.failing else body
-            self.send_header("Content-Type", "text/plain" if held.failing else "application/yaml")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            if held.failing:
+                self.answer(500, b"down", "text/plain")
+            else:
+                self.answer(200, body)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    held.url = f"http://127.0.0.1:{server.server_address[1]}/catalog.yaml"
-    try:
-        yield held
-    finally:
-        held.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with _serving(Handler) as held.url:
+        try:
+            yield held
+        finally:
+            held.release.set()  # no handler thread stays blocked past the test

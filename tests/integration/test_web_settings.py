@@ -264,6 +264,22 @@ def test_validation_errors_are_shown_beside_their_fields(
     assert custom_sources(api, web) == []
 
 
+def test_the_private_source_limit_is_explained_in_the_add_form(
+    web: TestClient, api: ApiProcess, registry: RegistryServers
+) -> None:
+    for n in range(10):  # CATALOG_MAX_PRIVATE_SOURCES' default
+        add_via_api(api, web, f"Mine {n}", registry.docker_url)
+    response = web.post(
+        "/settings/sources",
+        data={"csrf_token": token(web), "name": "One more", "url": registry.docker_url},
+    )
+    assert response.status_code == 409
+    form = html.unescape(element(response.text, "add-source-form").text)
+    assert "CATALOG_SOURCE_LIMIT" in form and "Delete a private source" in form
+    assert 'value="One more"' in response.text, "what was typed is kept"
+    assert len(custom_sources(api, web)) == 10
+
+
 def test_editing_a_source_changes_it_in_the_api_and_errors_stay_in_its_form(
     web: TestClient, api: ApiProcess, registry: RegistryServers
 ) -> None:

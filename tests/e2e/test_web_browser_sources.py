@@ -1,7 +1,8 @@
 """Catalog source ownership in headless Chromium against real `api` and `web` processes: an
 operator adds a global source; a user sees it without edit or delete controls, adds a private
 source and finds its items by a Japanese query; another user sees neither that source nor its
-items."""
+items. Each source shows its status (a failed one its reason), and only the operator is offered
+the cache refresh."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.e2e.conftest import sign_in
 from tests.support.bitwarden import FakeBitwarden
 from tests.support.catalog_files import catalog_yaml, served_catalog, unicode_catalog
+from tests.support.processes import free_port
 from tests.support.web import api_process, running_web
 
 OPERATOR = f"operator-{uuid.uuid4().hex[:8]}@example.com"
@@ -116,3 +118,21 @@ def test_private_sources_are_their_owners_and_global_ones_the_operators(
     other.goto(f"{stack.web_url}/catalog")
     expect(other.get_by_test_id("catalog-item")).to_have_count(1)
     expect(other.get_by_test_id("catalog-item")).to_contain_text("Team tool")
+
+    other.goto(f"{stack.web_url}/settings")
+    team_status = other.get_by_test_id("custom-source").get_by_test_id("source-status")
+    expect(team_status).to_have_attribute("data-status", "ok")
+    expect(other.get_by_role("button", name="Refresh catalog cache")).to_have_count(0)
+
+    closed = f"http://127.0.0.1:{free_port()}/catalog.yaml"  # nothing listens there
+    operator.goto(f"{stack.web_url}/settings")
+    _add_source(operator, "Broken", closed, "Global")
+    operator.goto(f"{stack.web_url}/catalog")
+    operator.goto(f"{stack.web_url}/settings")
+    broken = operator.get_by_test_id("custom-source").filter(has_text="Broken")
+    expect(broken.get_by_test_id("source-status")).to_have_attribute("data-status", "failed")
+    expect(broken.get_by_test_id("source-last-error")).to_contain_text("could not be read")
+    operator.get_by_role("button", name="Refresh catalog cache").click()
+    expect(operator.get_by_test_id("cache-notice")).to_contain_text("Cleared")
+    operator.reload()  # the refresh re-renders its own section; the failure record is gone too
+    expect(broken.get_by_test_id("source-status")).to_have_attribute("data-status", "not_loaded")

@@ -5,10 +5,14 @@ The private catalog is in several scripts, so the same run checks Unicode search
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +30,12 @@ from tests.support.auth import bearer, fake_bw_settings, login_user
 from tests.support.catalog_files import (
     UNICODE_ENTRIES,
     UNICODE_QUERIES,
+    catalog_yaml,
+    held_catalog,
     served_catalog,
     unicode_catalog,
 )
+from tests.support.log_capture import captured_fixture  # noqa: F401 - the `captured` fixture
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ADMIN = "Operator@Example.test"  # compared without case: the user logs in in lower case
@@ -41,16 +48,18 @@ def catalog_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def api(settings: Settings) -> Iterator[TestClient]:
+@contextmanager
+def _console(settings: Settings, **overrides: Any) -> Iterator[TestClient]:
+    """The API in this process with only custom sources (no upstream outside the test)."""
     client = redis.Redis.from_url(TEST_REDIS_URL)
     client.flushdb()
     prepared = fake_bw_settings(settings).model_copy(
         update={
             "admin_emails": f"someone@else.test, {ADMIN}",
-            "catalog_sources": "",  # only custom sources: no upstream outside this test
+            "catalog_sources": "",
             "allow_insecure_endpoint": True,
             "ssrf_allow_cidrs": "127.0.0.1/32",
+            **overrides,
         }
     )
     upgrade_to_head(prepared.database_url)
@@ -59,6 +68,12 @@ def api(settings: Settings) -> Iterator[TestClient]:
         yield test_client
     client.flushdb()
     client.close()
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[TestClient]:
+    with _console(settings) as test_client:
+        yield test_client
 
 
 def _user(api: TestClient, email: str | None = None) -> Headers:
@@ -263,3 +278,148 @@ def test_sources_from_before_ownership_become_global(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "old.db") as db:
         rows = db.execute("SELECT name, scope, owner, created_by FROM catalog_sources").fetchall()
     assert rows == [("old", "global", None, "a@b.c")]
+    with sqlite3.connect(tmp_path / "old.db") as db:  # the recreated table never reuses an id
+        db.execute("DELETE FROM catalog_sources")
+        db.execute(
+            "INSERT INTO catalog_sources (name, url, created_by, scope, created_at, updated_at) "
+            "VALUES ('new', 'https://example.com/d.yaml', 'a@b.c', 'private', '2026-01-02', "
+            "'2026-01-02')"
+        )
+        assert db.execute("SELECT id FROM catalog_sources").fetchall() == [(2,)]
+
+
+def _await_key(key: str, present: bool) -> None:
+    """Waits (bounded) until a Redis key exists or is gone: a refresh finishing in the API."""
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    deadline = time.monotonic() + 30
+    while bool(client.exists(key)) != present:
+        assert time.monotonic() < deadline, f"{key} never became {'set' if present else 'gone'}"
+        time.sleep(0.02)
+    client.close()
+
+
+def test_a_deleted_sources_late_fetch_never_reaches_the_next_source(settings: Settings) -> None:
+    """A fetch still in flight when its source is deleted is not stored, and ids are never
+    reused: the next source (another user's) starts empty and shows only its own catalog."""
+    stale = catalog_yaml({"stale-server": ("Stale", "The deleted source's server")})
+    with (
+        held_catalog(stale) as held,
+        served_catalog(unicode_catalog()) as fresh_url,
+        _console(settings, catalog_search_wait_seconds=0.2) as api,
+    ):
+        first, second = _user(api), _user(api)
+        old = _add(api, first, held.url)
+        pending = api.get("/api/catalog", params={"source": old["id"]}, headers=first)
+        assert _error(pending, 503) == "CATALOG_SOURCE_PENDING"
+        assert held.requested.wait(10)
+        assert api.delete(f"/api/catalog/sources/{old['id']}", headers=first).status_code == 204
+        held.release.set()
+        _await_key(f"lock:catalog:custom-{old['id']}", present=False)  # the late fetch ended
+
+        new = _add(api, second, fresh_url)
+        assert new["id"] != old["id"], "a deleted source's id is never handed out again"
+        assert _names(api, second, source=new["id"]) == set(UNICODE_ENTRIES)
+        assert _names(api, first) == set()
+        assert not redis.Redis.from_url(TEST_REDIS_URL).exists(f"cache:catalog:custom-{old['id']}")
+
+
+def test_a_failed_source_answers_its_last_error_at_once_and_retries_behind(
+    settings: Settings, captured: io.StringIO
+) -> None:
+    """Past its failure TTL a failed source answers its last error at once and is fetched again
+    in the background; no search waits for it again, and the failure is one log line."""
+    with (
+        held_catalog(unicode_catalog()) as held,
+        _console(settings, catalog_search_wait_seconds=0.5) as api,
+    ):
+        admin, user = _user(api, ADMIN.lower()), _user(api)
+        key = f"custom-{_add(api, admin, held.url, scope='global')['id']}"
+        held.failing = True
+        first = api.get("/api/catalog", headers=user)  # never fetched: it waits, then gives up
+        assert _error(first, 503) == "CATALOG_SOURCE_PENDING"
+        held.release.set()  # the fetch nobody waits for any more fails
+        _await_key(f"cache:catalog-error:{key}", present=True)
+        _await_key(f"lock:catalog:{key}", present=False)
+
+        raw = redis.Redis.from_url(TEST_REDIS_URL)
+        stored = raw.get(f"cache:catalog-error:{key}")
+        assert isinstance(stored, bytes)
+        record = json.loads(stored)
+        raw.set(f"cache:catalog-error:{key}", json.dumps({**record, "at": time.time() - 3600}))
+        held.release.clear()
+        held.requested.clear()
+        held.failing = False
+        again = api.get("/api/catalog", headers=user)  # the retry is held open upstream
+        assert _error(again, 502) == "CATALOG_SOURCE_UNAVAILABLE", "the last error, at once"
+        assert held.requested.wait(10), "the source is fetched again in the background"
+        assert not held.release.is_set()
+        held.release.set()
+        _await_key(f"cache:catalog-error:{key}", present=False)  # the retry succeeded
+        assert _names(api, user) == set(UNICODE_ENTRIES)
+        raw.close()
+
+    logged = captured.getvalue()
+    assert "never retrieved" not in logged and "Traceback" not in logged
+    failures = [
+        line for line in map(json.loads, logged.splitlines())
+        if line.get("message") == "catalog source failed"
+    ]  # fmt: skip
+    assert failures and all(f.get("source") == key for f in failures)
+    assert all(f.get("code") == "CATALOG_SOURCE_UNAVAILABLE" for f in failures)
+
+
+def test_built_in_sources_are_configured_by_settings_not_the_api(
+    api: TestClient, admin: Headers, catalog_url: str
+) -> None:
+    listed = api.get("/api/catalog/sources", headers=admin).json()
+    builtin = {source["id"] for source in listed if source["builtin"]}
+    assert builtin == {"docker", "github", "official"}
+    settings_named = {"docker": "CATALOG_DOCKER_URL", "github": "CATALOG_GITHUB_REPO",
+                      "official": "CATALOG_OFFICIAL_URL"}  # fmt: skip
+    for who in (_user(api), admin):
+        for key in builtin:
+            path = f"/api/catalog/sources/{key}"
+            changed = api.put(path, json={"name": "mine", "url": catalog_url}, headers=who)
+            assert _error(changed, 403) == "SOURCE_FORBIDDEN"
+            error = changed.json()["error"]
+            assert "built-in" in error["message"] and settings_named[key] in error["message"]
+            assert error["hint"]
+            assert _error(api.delete(path, headers=who), 403) == "SOURCE_FORBIDDEN"
+    assert api.get("/api/catalog/sources", headers=admin).json() == listed
+
+
+def test_only_operators_clear_the_shared_catalog_cache(
+    api: TestClient, admin: Headers, catalog_url: str
+) -> None:
+    user = _user(api)
+    key = f"cache:catalog:custom-{_add(api, user, catalog_url)['id']}"
+    assert _names(api, user) == set(UNICODE_ENTRIES)
+    raw = redis.Redis.from_url(TEST_REDIS_URL)
+    refused = api.delete("/api/catalog/cache", headers=user)
+    assert _error(refused, 403) == "CATALOG_CACHE_FORBIDDEN"
+    assert "ADMIN_EMAILS" in refused.json()["error"]["hint"]
+    assert raw.exists(key), "a refused clear drops nothing"
+    cleared = api.delete("/api/catalog/cache", headers=admin)
+    assert cleared.status_code == 200 and cleared.json()["deleted"] >= 1
+    assert not raw.exists(key)
+    raw.close()
+
+
+def test_private_sources_per_user_are_limited(settings: Settings, catalog_url: str) -> None:
+    with _console(settings, catalog_max_private_sources=2) as api:
+        user, other, admin = _user(api), _user(api), _user(api, ADMIN.lower())
+        first = _add(api, user, catalog_url)
+        _add(api, user, catalog_url)
+        refused = api.post("/api/catalog/sources", json={"name": "3", "url": catalog_url},
+                           headers=user)  # fmt: skip
+        assert _error(refused, 409) == "CATALOG_SOURCE_LIMIT"
+        error = refused.json()["error"]
+        assert "2" in error["message"] and "Delete" in error["hint"]
+        assert len(_custom(api, user)) == 2, "the refused source was not stored"
+
+        _add(api, other, catalog_url)  # the limit is per user
+        _add(api, admin, catalog_url, scope="global")  # global sources do not count
+        _add(api, admin, catalog_url)
+        _add(api, admin, catalog_url)
+        assert api.delete(f"/api/catalog/sources/{first['id']}", headers=user).status_code == 204
+        _add(api, user, catalog_url)

@@ -263,7 +263,10 @@ async def test_clearing_the_cache_forces_one_new_fetch(
 ) -> None:
     service = harness.service()
     await service.search(CatalogQuery(source="docker"))
-    assert await service.clear_cache() >= 1
+    with pytest.raises(AppError) as refused:
+        await service.clear_cache(Viewer("user@example.test"))
+    assert refused.value.code == "CATALOG_CACHE_FORBIDDEN"
+    assert await service.clear_cache(Viewer("ops@example.test", admin=True)) >= 1
     await service.search(CatalogQuery(source="docker"))
     await service.search(CatalogQuery(source="docker"))
     assert registry.state.hits["docker_yaml"] == 2

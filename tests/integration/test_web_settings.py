@@ -264,6 +264,22 @@ def test_validation_errors_are_shown_beside_their_fields(
     assert custom_sources(api, web) == []
 
 
+def test_the_private_source_limit_is_explained_in_the_add_form(
+    web: TestClient, api: ApiProcess, registry: RegistryServers
+) -> None:
+    for n in range(10):  # CATALOG_MAX_PRIVATE_SOURCES' default
+        add_via_api(api, web, f"Mine {n}", registry.docker_url)
+    response = web.post(
+        "/settings/sources",
+        data={"csrf_token": token(web), "name": "One more", "url": registry.docker_url},
+    )
+    assert response.status_code == 409
+    form = html.unescape(element(response.text, "add-source-form").text)
+    assert "CATALOG_SOURCE_LIMIT" in form and "Delete a private source" in form
+    assert 'value="One more"' in response.text, "what was typed is kept"
+    assert len(custom_sources(api, web)) == 10
+
+
 def test_editing_a_source_changes_it_in_the_api_and_errors_stay_in_its_form(
     web: TestClient, api: ApiProcess, registry: RegistryServers
 ) -> None:
@@ -323,7 +339,18 @@ def test_deleting_a_source_needs_the_csrf_token_and_removes_it(
     assert "CATALOG_SOURCE_NOT_FOUND" in element(again.text, "error").text
 
 
-def test_refreshing_the_cache_drops_the_cached_catalogs(web: TestClient, api: ApiProcess) -> None:
+@pytest.fixture
+def operator(settings: Settings, api: ApiProcess) -> Iterator[TestClient]:
+    """A signed-in operator (ADMIN_EMAILS)."""
+    with web_client(settings, api.base_url) as client:
+        account = api.bitwarden.add_account(OPERATOR)
+        assert login(client, account, next_page="/settings").status_code == 303
+        yield client
+
+
+def test_only_operators_refresh_the_cache_which_drops_the_cached_catalogs(
+    web: TestClient, operator: TestClient, api: ApiProcess
+) -> None:
     store = redis.Redis.from_url(TEST_REDIS_URL)
     for key in store.scan_iter("cache:catalog*"):
         store.delete(key)
@@ -333,21 +360,62 @@ def test_refreshing_the_cache_drops_the_cached_catalogs(web: TestClient, api: Ap
     assert searched.status_code == 200 and searched.json()["total"] > 0
     assert store.exists("cache:catalog:docker")
 
+    page = web.get("/settings").text
+    assert 'action="/settings/cache/refresh"' not in page, "no button for non-operators"
+    assert "Only the operators" in element(page, "cache-operators-only").text
+    forged = web.post("/settings/cache/refresh", data={"csrf_token": token(web)})
+    assert forged.status_code == 403
+    assert "CATALOG_CACHE_FORBIDDEN" in element(forged.text, "error").text
     assert web.post("/settings/cache/refresh", data={}).status_code == 403
     assert store.exists("cache:catalog:docker"), "a refused post changes nothing"
 
-    refreshed: httpx2.Response = web.post(
-        "/settings/cache/refresh", data={"csrf_token": token(web)}
+    assert 'action="/settings/cache/refresh"' in operator.get("/settings").text
+    refreshed: httpx2.Response = operator.post(
+        "/settings/cache/refresh", data={"csrf_token": token(operator)}
     )
     assert refreshed.status_code == 303 and refreshed.headers["location"] == "/settings?cleared=1"
     assert not store.exists("cache:catalog:docker")
-    page = web.get(refreshed.headers["location"])
-    assert element(page.text, "cache-notice").text == "Cleared 1 cached catalog entry."
+    page = operator.get(refreshed.headers["location"]).text
+    assert element(page, "cache-notice").text == "Cleared 1 cached catalog entry."
 
-    again = web.post("/settings/cache/refresh", data={"csrf_token": token(web)}, headers=HTMX)
+    again = operator.post(
+        "/settings/cache/refresh", data={"csrf_token": token(operator)}, headers=HTMX
+    )
     assert again.status_code == 200 and "<html" not in again.text
     assert element(again.text, "cache-notice").text == "Cleared 0 cached catalog entries."
     store.close()
+
+
+def test_each_source_shows_its_status_and_a_failed_one_why(
+    web: TestClient, api: ApiProcess, registry: RegistryServers
+) -> None:
+    broken = add_via_api(api, web, "Broken", f"{registry.base_url}/no-such-catalog.yaml")
+    working = add_via_api(api, web, "Working", registry.docker_url)
+    fresh = add_via_api(api, web, "Fresh", f"{registry.base_url}/never-searched.yaml")
+    for source in (broken, working):
+        httpx.get(
+            f"{api.base_url}/api/catalog", params={"source": source["id"]},
+            headers=session_of(web),
+        )  # fmt: skip
+    listed = {s["id"]: s for s in custom_sources(api, web)}
+    assert listed[broken["id"]]["status"] == "failed"
+
+    page = web.get("/settings").text
+    rows = {source["id"]: _source_row(page, source["id"]) for source in (broken, working, fresh)}
+    assert 'data-status="failed"' in rows[broken["id"]] and "Failed" in rows[broken["id"]]
+    reason = html.unescape(rows[broken["id"]])
+    assert listed[broken["id"]]["last_error"]["message"] in reason
+    assert listed[broken["id"]]["last_error"]["code"] in reason
+    assert 'data-status="ok"' in rows[working["id"]] and "Loaded" in rows[working["id"]]
+    assert 'data-status="not_loaded"' in rows[fresh["id"]]
+    builtin = element(page, "builtin-sources").tags
+    assert any('data-testid="source-status"' in tag for tag in builtin), "built-ins show theirs"
+
+
+def _source_row(page: str, source_id: str) -> str:
+    """The markup of one custom source's list item."""
+    start = page.index(f'data-testid="custom-source" data-source-id="{source_id}"')
+    return page[start : page.index("</li>", start)]
 
 
 def github_status(api: ApiProcess, client: TestClient) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 """A small Docker-format catalog in several scripts, served from a local HTTP server: the
-fixture of the ownership and Unicode-search tests (API and browser)."""
+fixture of the ownership and Unicode-search tests (API and browser); `held_catalog` is one
+that answers only when the test lets it (a fetch still in flight)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
+from threading import Event, Thread
 from typing import Any
 
 import yaml
@@ -42,22 +44,25 @@ def unicode_catalog() -> bytes:
     return catalog_yaml(UNICODE_ENTRIES)
 
 
+class _CatalogHandler(BaseHTTPRequestHandler):
+    """Answers one catalog document; quiet."""
+
+    def answer(self, status: int, payload: bytes, content_type: str = "application/yaml") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @contextmanager
-def served_catalog(body: bytes) -> Iterator[str]:
-    """Serves `body` at `/catalog.yaml` on loopback; yields its URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/yaml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Runs `handler` on a loopback port; yields the URL of `/catalog.yaml` there."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     thread = Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -66,3 +71,48 @@ def served_catalog(body: bytes) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def served_catalog(body: bytes) -> Iterator[str]:
+    """Serves `body` at `/catalog.yaml` on loopback; yields its URL."""
+
+    class Handler(_CatalogHandler):
+        def do_GET(self) -> None:
+            self.answer(200, body)
+
+    with _serving(Handler) as url:
+        yield url
+
+
+@dataclass
+class HeldCatalog:
+    """A catalog server that holds each request open until `release` is set, then answers the
+    catalog (or a 500 while `failing`); `requested` is set once a request arrived."""
+
+    url: str
+    requested: Event = field(default_factory=Event)
+    release: Event = field(default_factory=Event)
+    failing: bool = False
+
+
+@contextmanager
+def held_catalog(body: bytes) -> Iterator[HeldCatalog]:
+    """Serves `body` at `/catalog.yaml` on loopback, each answer waiting for `release`."""
+    held = HeldCatalog(url="")
+
+    class Handler(_CatalogHandler):
+        def do_GET(self) -> None:
+            held.requested.set()
+            if not held.release.wait(timeout=60):
+                return
+            if held.failing:
+                self.answer(500, b"down", "text/plain")
+            else:
+                self.answer(200, body)
+
+    with _serving(Handler) as held.url:
+        try:
+            yield held
+        finally:
+            held.release.set()  # no handler thread stays blocked past the test

@@ -77,7 +77,7 @@ async def delete_source(catalog: CatalogDep, source_id: str) -> Response:
 
 @router.delete("/cache")
 async def clear_cache(catalog: CatalogDep) -> dict[str, int]:
-    return {"deleted": await catalog.service.clear_cache()}
+    return {"deleted": await catalog.service.clear_cache(catalog.viewer)}
 
 
 @router.get("/{item_id:path}")

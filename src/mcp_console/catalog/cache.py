@@ -128,9 +128,11 @@ class CatalogCache:
     async def recent_error(self, key: str) -> dict[str, Any] | None:
         """The last error while it is still within the negative-cache TTL."""
         error = await self.last_error(key)
-        if error is None or time.time() > float(error.get("at", 0)) + self.error_ttl:
-            return None
-        return error
+        return error if error is not None and self.is_recent(error) else None
+
+    def is_recent(self, error: dict[str, Any]) -> bool:
+        """Whether a recorded error is still within the negative-cache TTL."""
+        return time.time() <= float(error.get("at", 0)) + self.error_ttl
 
     async def invalidate(self, key: str) -> None:
         await self.redis.delete(PREFIX + key, ERROR_PREFIX + key)

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from mcp_console.audit.service import FAILURE, SUCCESS, AuditService
 from mcp_console.catalog.cache import CatalogCache
+from mcp_console.catalog.errors import SourceLimitError
 from mcp_console.catalog.models import CatalogSourceRow
 from mcp_console.catalog.ownership import Viewer, changeable, check_may_create, visible
-from mcp_console.catalog.repository import CatalogSourceRepository
+from mcp_console.catalog.repository import PRIVATE, CatalogSourceRepository
 from mcp_console.catalog.schemas import SourceCreate, SourceIn, SourceOut
-from mcp_console.catalog.sources.custom import custom_key, parse_custom_id
+from mcp_console.catalog.sources import CatalogSource
+from mcp_console.catalog.sources.custom import PREFIX, custom_key, parse_custom_id
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.ssrf import SsrfGuard
@@ -43,9 +45,15 @@ class _Entry:
 
 class CustomSources:
     def __init__(
-        self, database: Database, guard: SsrfGuard, cache: CatalogCache, audit: AuditService
+        self,
+        database: Database,
+        guard: SsrfGuard,
+        cache: CatalogCache,
+        audit: AuditService,
+        max_private: int = 10,
     ) -> None:
         self._database = database
+        self._max_private = max_private
         self._guard = guard
         self._cache = cache
         self._audit = audit
@@ -65,8 +73,13 @@ class CustomSources:
             url = await self._validated_url(data)
             async with self._database.sessions.begin() as session:
                 repository = CatalogSourceRepository(session)
+                if data.scope == PRIVATE and (
+                    await repository.count_private(viewer.email) >= self._max_private
+                ):
+                    raise SourceLimitError(self._max_private)
                 row = await repository.add(data.name, url, viewer.email, data.scope)
             entry.target = custom_key(row.id)
+        await self._cache.invalidate(entry.target)  # a new source starts with no cached copy
         logger.info("catalog source added", extra={"source_id": row.id, "scope": row.scope})
         return source_out(row, viewer)
 
@@ -93,6 +106,14 @@ class CustomSources:
                     await repository.delete(row)
             entry.detail = existing.scope
         await self._cache.invalidate(custom_key(existing.id))
+
+    async def is_current(self, source: CatalogSource) -> bool:
+        """Whether a fetch of `source` may still be stored: a custom source deleted or given
+        another URL while it was fetched must not leave that result under its cache key."""
+        if not source.key.startswith(PREFIX):
+            return True  # a built-in source
+        row = await self._get(source.key)
+        return row is not None and row.url == getattr(source, "url", None)
 
     async def _get(self, key: str) -> CatalogSourceRow | None:
         source_id = parse_custom_id(key)

@@ -75,6 +75,52 @@ class ItemNotFoundError(AppError):
         )
 
 
+# The settings that configure each built-in source (CATALOG_SOURCES picks the merged ones).
+BUILTIN_SETTINGS = {
+    "docker": "CATALOG_DOCKER_URL",
+    "github": "CATALOG_GITHUB_REPO and GITHUB_API_URL",
+    "official": "CATALOG_OFFICIAL_URL and CATALOG_OFFICIAL_MAX_PAGES",
+}
+
+
+class BuiltinSourceError(AppError):
+    """PUT/DELETE of a built-in source: it is listed like the others but is not a row."""
+
+    def __init__(self, source: str) -> None:
+        configured = BUILTIN_SETTINGS.get(source, "the CATALOG_* settings")
+        super().__init__(
+            "SOURCE_FORBIDDEN",
+            f"The built-in catalog source '{source}' is configured by settings ({configured}; "
+            "CATALOG_SOURCES chooses the built-in sources in the merged catalog), not here.",
+            status=403,
+            hint="Ask an operator to change the settings, or add a custom source of your own.",
+            details={"source": source},
+        )
+
+
+class CacheForbiddenError(AppError):
+    def __init__(self) -> None:
+        super().__init__(
+            "CATALOG_CACHE_FORBIDDEN",
+            "Only operators may clear the shared catalog cache.",
+            status=403,
+            hint="Clearing drops every user's cached catalogs and remembered source failures; "
+            "ask an operator (the e-mails in ADMIN_EMAILS).",
+        )
+
+
+class SourceLimitError(AppError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "CATALOG_SOURCE_LIMIT",
+            f"You already have {limit} private catalog sources, the most one user may keep.",
+            status=409,
+            hint="Delete a private source you no longer need, or ask an operator to add the "
+            "catalog as a global source (CATALOG_MAX_PRIVATE_SOURCES sets the limit).",
+            details={"limit": limit},
+        )
+
+
 class SourceForbiddenError(AppError):
     def __init__(self, source: str | None) -> None:
         what = f"the global catalog source '{source}'" if source else "a global catalog source"

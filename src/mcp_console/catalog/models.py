@@ -1,7 +1,9 @@
 """Table of user-configured (custom) catalog sources.
 
 `scope` is `global` (every user sees it; operators manage it) or `private` (only `owner` sees
-and manages it). `owner` is set for private sources only; `created_by` records who added it."""
+and manages it). `owner` is set for private sources only; `created_by` records who added it.
+Ids are never handed out twice (AUTOINCREMENT on SQLite, a sequence on PostgreSQL): an id names a
+source's cache key, so a reused id could inherit a deleted source's cached catalog."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from mcp_console.credentials.models import utcnow
 
 class CatalogSourceRow(Base):
     __tablename__ = "catalog_sources"
-    __table_args__ = (Index("ix_catalog_sources_owner", "owner"),)
+    __table_args__ = (Index("ix_catalog_sources_owner", "owner"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -65,7 +65,8 @@ def _from_record(record: dict[str, Any]) -> AppError:
 class CatalogLoader:
     """`wait_seconds`: how long one search waits for sources that are being fetched (the fetch
     goes on in the background past it); `fetch_seconds`: the whole of one fetch, so a host that
-    answers a byte at a time cannot hold a refresh (and its lock) open."""
+    answers a byte at a time cannot hold a refresh (and its lock) open; `is_current`: whether a
+    finished fetch may still be stored (its source was not deleted or re-pointed meanwhile)."""
 
     def __init__(
         self,
@@ -74,8 +75,10 @@ class CatalogLoader:
         *,
         wait_seconds: float = 8.0,
         fetch_seconds: float = 60.0,
+        is_current: Callable[[CatalogSource], Awaitable[bool]] | None = None,
     ) -> None:
         self.cache = cache
+        self.is_current = is_current
         self.indexes = indexes or IndexStore()
         self.wait_seconds = wait_seconds
         self.fetch_seconds = fetch_seconds
@@ -107,6 +110,11 @@ class CatalogLoader:
         """The current index of a source; fetches upstream only on a cold cache."""
         state = await self.cache.state(source.key)
         if state is None:
+            last = await self.cache.last_error(source.key)
+            if last is not None:  # failed before: answer that at once, retry past its TTL
+                if not self.cache.is_recent(last):
+                    self._refresh_in_background(source)
+                raise _from_record(last)
             await self._shared_refresh(source, wait_for_others=True)
             state = await self.cache.state(source.key)
             if state is None:
@@ -128,22 +136,36 @@ class CatalogLoader:
         if task is None:
             task = asyncio.create_task(self._refresh(source, wait_for_others))
             self._inflight[source.key] = task
-            task.add_done_callback(lambda _t: self._inflight.pop(source.key, None))
+            task.add_done_callback(lambda done: self._settled(source.key, done))
         await asyncio.shield(task)
+
+    def _settled(self, key: str, task: asyncio.Task[None]) -> None:
+        """The shared refresh ended. Its failure is retrieved here: every search that waited
+        for it may have given up, and the failure is already logged and cached."""
+        self._inflight.pop(key, None)
+        if not task.cancelled():
+            task.exception()
 
     def _refresh_in_background(self, source: CatalogSource) -> None:
         if source.key in self._inflight:
             return
-        task = asyncio.create_task(self._quiet(self._shared_refresh(source, wait_for_others=False)))
+        refresh = self._shared_refresh(source, wait_for_others=False)
+        task = asyncio.create_task(self._quiet(source.key, refresh))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     @staticmethod
-    async def _quiet(refresh: Awaitable[None]) -> None:
+    async def _quiet(key: str, refresh: Awaitable[None]) -> None:
+        """A background refresh has no caller to answer: its failure is one log line."""
         try:
             await refresh
-        except Exception:
-            logger.warning("background catalog refresh failed", exc_info=True)
+        except AppError:
+            pass  # the source's own failure: logged as "catalog source failed" and cached
+        except Exception as exc:  # Redis or the database, not the source
+            reason = type(exc).__name__
+            logger.warning(
+                "background catalog refresh failed", extra={"source": key, "reason": reason}
+            )
 
     async def _refresh(self, source: CatalogSource, wait_for_others: bool) -> None:
         recent = await self.cache.recent_error(source.key)
@@ -171,12 +193,14 @@ class CatalogLoader:
             result = await asyncio.wait_for(source.fetch(), self.fetch_seconds)
         except Exception as exc:  # any failure of an untrusted source is that source's failure
             error = as_app_error(exc, source.key)
+            await self._check_current(source)
             logger.warning(
                 "catalog source failed",
                 extra={"source": source.key, "code": error.code, "reason": error.message[:200]},
             )
             await self.cache.remember_error(source.key, _to_record(error))
             raise error from None
+        await self._check_current(source)
         version = await self.cache.store(source.key, result.items, result.skipped, result.partial)
         self.indexes.put(source.key, version, result.items, result.partial)
         logger.info(
@@ -191,6 +215,12 @@ class CatalogLoader:
                 "ms": round((time.perf_counter() - started) * 1000),
             },
         )
+
+    async def _check_current(self, source: CatalogSource) -> None:
+        """Refuses to store what was fetched for a source deleted or changed meanwhile."""
+        if self.is_current is not None and not await self.is_current(source):
+            logger.info("catalog fetch discarded: source changed", extra={"source": source.key})
+            raise SourceUnavailableError(source.key, "the source was changed while it was fetched")
 
     async def _wait_for_other(self, source: CatalogSource) -> None:
         """Another process holds the lock: wait for its result instead of fetching in parallel."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_console.catalog.models import CatalogSourceRow
@@ -19,6 +19,12 @@ class CatalogSourceRepository:
         visible = or_(CatalogSourceRow.scope == GLOBAL, CatalogSourceRow.owner == email)
         query = select(CatalogSourceRow).where(visible).order_by(CatalogSourceRow.id)
         return list((await self.session.execute(query)).scalars())
+
+    async def count_private(self, owner: str) -> int:
+        query = select(func.count()).where(
+            CatalogSourceRow.scope == PRIVATE, CatalogSourceRow.owner == owner
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def get(self, source_id: int) -> CatalogSourceRow | None:
         return await self.session.get(CatalogSourceRow, source_id)

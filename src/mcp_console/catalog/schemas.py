@@ -194,6 +194,7 @@ class SourceOut(BaseModel):
     status: Literal["ok", "failed", "not_loaded"] = Field(
         default="not_loaded",
         description="`failed`: the last refresh failed (searches report it in `errors` and do "
-        "not fetch it again for CATALOG_ERROR_TTL_SECONDS); `ok`: a copy is cached.",
+        "not fetch it again for CATALOG_ERROR_TTL_SECONDS, then retry it in the background); "
+        "`ok`: a copy is cached.",
     )
     last_error: SourceError | None = None

@@ -8,7 +8,12 @@ from __future__ import annotations
 from mcp_console.catalog.cache import CatalogCache
 from mcp_console.catalog.custom_sources import CustomSources, source_out
 from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader
-from mcp_console.catalog.errors import ItemNotFoundError, UnknownSourceError
+from mcp_console.catalog.errors import (
+    BuiltinSourceError,
+    CacheForbiddenError,
+    ItemNotFoundError,
+    UnknownSourceError,
+)
 from mcp_console.catalog.index import SearchIndex, facets
 from mcp_console.catalog.ownership import ANYONE, Viewer
 from mcp_console.catalog.refresh import CatalogLoader, as_app_error
@@ -148,14 +153,23 @@ class CatalogService:
         return await self.custom.add(data, viewer)
 
     async def update_source(self, key: str, data: SourceIn, viewer: Viewer) -> SourceOut:
+        self._check_not_builtin(key)
         return await self.custom.update(key, data, viewer)
 
     async def delete_source(self, key: str, viewer: Viewer) -> None:
+        self._check_not_builtin(key)
         await self.custom.delete(key, viewer)
+
+    def _check_not_builtin(self, key: str) -> None:
+        if key in self._builtin:
+            raise BuiltinSourceError(key)
 
     async def aclose(self) -> None:
         await self._fetcher.aclose()
 
-    async def clear_cache(self) -> int:
+    async def clear_cache(self, viewer: Viewer) -> int:
+        """Drops every cached catalog and remembered failure, for every user: operators only."""
+        if not viewer.admin:
+            raise CacheForbiddenError()
         self.loader.indexes.clear()
         return await self.cache.invalidate_all()

@@ -57,10 +57,17 @@ def build_catalog_service(
     cache = CatalogCache(
         redis, settings.catalog_cache_ttl_seconds, settings.catalog_error_ttl_seconds
     )
+    custom = CustomSources(
+        database,
+        fetcher.guard,
+        cache,
+        AuditService(database),
+        settings.catalog_max_private_sources,
+    )
     loader = CatalogLoader(
         cache,
         wait_seconds=settings.catalog_search_wait_seconds,
         fetch_seconds=settings.catalog_fetch_timeout_seconds,
+        is_current=custom.is_current,
     )
-    custom = CustomSources(database, fetcher.guard, cache, AuditService(database))
     return CatalogService(builtin, enabled, loader, custom, fetcher, reader)

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # may take at most `catalog_fetch_timeout_seconds` (below the 120 s refresh lock).
     catalog_search_wait_seconds: float = Field(default=8.0, gt=0, le=600)
     catalog_fetch_timeout_seconds: float = Field(default=60.0, gt=0, le=110)
+    # Private catalog sources one user may keep (each cached catalog costs every API process
+    # memory); global sources, added by operators, do not count.
+    catalog_max_private_sources: int = Field(default=10, ge=0, le=1000)
     github_api_url: str = "https://api.github.com"
     # Operators (comma-separated e-mails): they alone add, change and delete global catalog sources.
     admin_emails: str = ""

@@ -1,5 +1,6 @@
 """Settings: the catalog sources (built-in ones read-only, custom ones added, edited and deleted),
-the shared catalog cache, and the user's own GitHub token. A custom source is private (only its
+the shared catalog cache (operators only), and the user's own GitHub token. Each source shows
+its status and, when its last refresh failed, why. A custom source is private (only its
 owner sees it) or global (everyone sees it, operators manage it): the page offers only what the
 API says the user may do (`can_edit` per source, `admin` from the session) and the API enforces
 it. The token is the signed-in user's alone and is never rendered back."""
@@ -218,7 +219,12 @@ async def delete_source(request: Request, source_id: str, api: Api, session: Ses
 
 @router.post("/settings/cache/refresh")
 async def refresh_cache(request: Request, api: Api, session: Session) -> Response:
-    body: dict[str, Any] = await api.request("DELETE", "/api/catalog/cache", session_id=session)
+    """Operators only (the API refuses others, who are not offered the button)."""
+    try:
+        body: dict[str, Any] = await api.request("DELETE", "/api/catalog/cache", session_id=session)
+    except ApiError as error:
+        _raise_unexpected(error)
+        return await _settings_page(request, api, session, SettingsView(error=error), error.status)
     cleared = int(body.get("deleted", 0))
     if is_htmx(request):
         return await _settings_page(request, api, session, SettingsView(cleared=cleared))

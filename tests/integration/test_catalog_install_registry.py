@@ -5,8 +5,8 @@ and each entry either installs or is refused with a reason listed here."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,25 +39,15 @@ def _dry_run(console: Console, user: User, answers: EntryAnswers, **changes: Any
     )
 
 
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}.{index}")
-
-
 def _template_leftovers(config: dict[str, Any], allowed_ref_env: set[str]) -> list[str]:
-    """Paths holding braces: anything but a reference in a secret env value is a leftover."""
+    """Paths holding braces: anything but a reference in a secret env value is a leftover.
+    Every string of the config is reached through its JSON text, one line per value."""
     leftovers = []
-    for path, text in _strings(config):
-        literal = _REF.sub("", text)
-        misplaced_ref = literal != text and path not in {f".env.{n}" for n in allowed_ref_env}
-        if "{{" in literal or "}}" in literal or misplaced_ref:
-            leftovers.append(path)
+    for line in json.dumps(config, indent=0).splitlines():
+        literal = _REF.sub("", line)
+        in_secret_env = any(line.startswith(f'"{name}": ') for name in allowed_ref_env)
+        if "{{" in literal or "}}" in literal or (literal != line and not in_secret_env):
+            leftovers.append(line[:120])
     return leftovers
 
 

@@ -190,7 +190,9 @@ def _install(page: Page, recorder: Recorder) -> str:
     expect(card).to_be_visible()
     card.click()
     expect(page.get_by_role("heading", name="Console test server")).to_be_visible()
-    expect(page.get_by_text("TEST_API_KEY")).to_be_visible()
+    expect(page.get_by_test_id("item-secret").get_by_text("TEST_API_KEY")).to_be_visible()
+    # what the entry sets lists the secret's variable too
+    expect(page.get_by_test_id("catalog-sets").get_by_text("TEST_API_KEY")).to_be_visible()
     page.get_by_role("link", name="Install").click()
 
     page.get_by_label("region").select_option("eu")

@@ -229,7 +229,7 @@ def test_okta_volume_target_in_env_is_evaluated(catalog: Console) -> None:
 @pytest.mark.parametrize(
     ("name", "status", "code", "field", "reason"),
     [
-        ("hostile-preload", 422, "VALIDATION_ERROR", "config.env.LD_PRELOAD", "load"),
+        ("hostile-preload", 422, "ITEM_NOT_INSTALLABLE", None, "LD_PRELOAD, which changes how"),
         ("hostile-ref", 422, "TEMPLATE_INVALID", None, "Bitwarden reference"),
         ("hostile-socket", 422, "VALIDATION_ERROR", "config.volumes.0.host_path", "CATALOG_DOCKER"),
         ("hostile-mount", 422, "VALIDATION_ERROR", "config.volumes.0.host_path", "pick a dir"),

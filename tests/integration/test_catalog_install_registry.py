@@ -138,4 +138,4 @@ def test_registry_remote_entries_are_listed_not_installable(registry_console: Co
     assert refused.status_code == 422
     error = refused.json()["error"]
     assert error["code"] == "ITEM_NOT_INSTALLABLE"
-    assert "remote servers are registered separately" in error["hint"]
+    assert "remote servers are registered separately" in error["message"]

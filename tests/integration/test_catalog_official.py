@@ -336,7 +336,7 @@ def test_dry_run_refuses_what_the_schema_refuses(console: Console, tmp_path: Pat
         headers=user.headers,
     )
     assert npm.status_code == 422 and npm.json()["error"]["code"] == "ITEM_NOT_INSTALLABLE"
-    assert "npm package" in npm.json()["error"]["hint"]
+    assert "npm package" in npm.json()["error"]["message"]
 
 
 @pytest.mark.docker

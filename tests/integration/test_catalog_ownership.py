@@ -376,7 +376,8 @@ def test_built_in_sources_are_configured_by_settings_not_the_api(
     assert builtin == {"docker", "github", "official"}
     settings_named = {"docker": "CATALOG_DOCKER_URL", "github": "CATALOG_GITHUB_REPO",
                       "official": "CATALOG_OFFICIAL_URL"}  # fmt: skip
-    for who in (_user(api), admin):
+    user = _user(api)
+    for who in (user, admin):
         for key in builtin:
             path = f"/api/catalog/sources/{key}"
             changed = api.put(path, json={"name": "mine", "url": catalog_url}, headers=who)
@@ -386,6 +387,11 @@ def test_built_in_sources_are_configured_by_settings_not_the_api(
             assert error["hint"]
             assert _error(api.delete(path, headers=who), 403) == "SOURCE_FORBIDDEN"
     assert api.get("/api/catalog/sources", headers=admin).json() == listed
+    refusals = api.get("/api/audit", params={"target": "docker"}, headers=user).json()["entries"]
+    assert sorted((e["action"], e["outcome"], e["detail"]) for e in refusals) == [
+        ("catalog_source.delete", "failure", "SOURCE_FORBIDDEN"),
+        ("catalog_source.update", "failure", "SOURCE_FORBIDDEN"),
+    ]
 
 
 def test_only_operators_clear_the_shared_catalog_cache(
@@ -403,6 +409,13 @@ def test_only_operators_clear_the_shared_catalog_cache(
     assert cleared.status_code == 200 and cleared.json()["deleted"] >= 1
     assert not raw.exists(key)
     raw.close()
+
+    def clears(who: Headers) -> list[tuple[str, str | None]]:
+        body = api.get("/api/audit", params={"action": "catalog_cache.clear"}, headers=who).json()
+        return [(e["outcome"], e["detail"]) for e in body["entries"]]
+
+    assert clears(user) == [("failure", "CATALOG_CACHE_FORBIDDEN")]
+    assert ("success", None) in clears(admin)
 
 
 def test_private_sources_per_user_are_limited(settings: Settings, catalog_url: str) -> None:

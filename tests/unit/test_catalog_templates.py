@@ -139,7 +139,13 @@ def test_command_groups_drop_whole_or_repeat_per_element() -> None:
     with pytest.raises(TemplateError, match="one list"):
         evaluate_command([["{{fs.paths}}", "{{fs.paths}}"]], TREE)
     with pytest.raises(TemplateError, match="flag"):
-        evaluate_command([["--port", "{{x.v}}"]], {"x": {"v": "-1"}})
+        evaluate_command([["--port", "{{x.v}}"]], {"x": {"v": "-x1"}})
+    # a negative number is a value, not an option
+    for number in (-5, "-1", "-2.5", "-1e3"):
+        assert evaluate_command([["--offset", "{{x.v}}"]], {"x": {"v": number}}) == [
+            "--offset",
+            str(number),
+        ]
 
 
 def test_dollar_names_expand_from_set_variables_only() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mcp_console.audit.service import FAILURE, SUCCESS, AuditService
 from mcp_console.catalog.cache import CatalogCache
-from mcp_console.catalog.errors import SourceLimitError
+from mcp_console.catalog.errors import BuiltinSourceError, SourceLimitError
 from mcp_console.catalog.models import CatalogSourceRow
 from mcp_console.catalog.ownership import Viewer, changeable, check_may_create, visible
 from mcp_console.catalog.repository import PRIVATE, CatalogSourceRepository
@@ -36,7 +36,7 @@ logger = logging.getLogger("mcp_console.catalog")
 
 
 @dataclass
-class _Entry:
+class AuditEntry:
     """What the audit entry of one change says; filled in as the change learns it."""
 
     target: str
@@ -51,8 +51,10 @@ class CustomSources:
         cache: CatalogCache,
         audit: AuditService,
         max_private: int = 10,
+        builtin: frozenset[str] = frozenset(),
     ) -> None:
         self._database = database
+        self._builtin = builtin  # configured by settings: never changed through the API
         self._max_private = max_private
         self._guard = guard
         self._cache = cache
@@ -67,8 +69,8 @@ class CustomSources:
         return visible(await self._get(key), viewer, key)
 
     async def add(self, data: SourceCreate, viewer: Viewer) -> SourceOut:
-        entry = _Entry(NEW_TARGET, data.scope)
-        async with self._audited(viewer, CREATE, entry):
+        entry = AuditEntry(NEW_TARGET, data.scope)
+        async with self.audited(viewer, CREATE, entry):
             check_may_create(data.scope, viewer)
             url = await self._validated_url(data)
             async with self._database.sessions.begin() as session:
@@ -84,8 +86,9 @@ class CustomSources:
         return source_out(row, viewer)
 
     async def update(self, key: str, data: SourceIn, viewer: Viewer) -> SourceOut:
-        entry = _Entry(_target(key))
-        async with self._audited(viewer, UPDATE, entry):
+        entry = AuditEntry(_target(key))
+        async with self.audited(viewer, UPDATE, entry):
+            self._check_not_builtin(key)
             existing = changeable(await self._get(key), viewer, key)
             url = await self._validated_url(data)
             async with self._database.sessions.begin() as session:
@@ -96,8 +99,9 @@ class CustomSources:
         return source_out(row, viewer)
 
     async def delete(self, key: str, viewer: Viewer) -> None:
-        entry = _Entry(_target(key))
-        async with self._audited(viewer, DELETE, entry):
+        entry = AuditEntry(_target(key))
+        async with self.audited(viewer, DELETE, entry):
+            self._check_not_builtin(key)
             existing = changeable(await self._get(key), viewer, key)
             async with self._database.sessions.begin() as session:
                 repository = CatalogSourceRepository(session)
@@ -126,8 +130,12 @@ class CustomSources:
         policy.check_config(data.model_dump(), hint=SOURCE_HINT)
         return await self._guard.validate_url(data.url)
 
+    def _check_not_builtin(self, key: str) -> None:
+        if key in self._builtin:
+            raise BuiltinSourceError(key)
+
     @asynccontextmanager
-    async def _audited(self, viewer: Viewer, action: str, entry: _Entry) -> AsyncIterator[None]:
+    async def audited(self, viewer: Viewer, action: str, entry: AuditEntry) -> AsyncIterator[None]:
         """Records the change once it is done, or its refusal (by code) when it is refused."""
         try:
             yield

@@ -32,7 +32,13 @@ def as_app_error(exc: Exception, key: str) -> AppError:
         return exc
     if isinstance(exc, httpx.TimeoutException | TimeoutError):  # one request / the whole fetch
         return SourceUnavailableError(key, "the upstream did not answer in time")
-    return SourceUnavailableError(key, type(exc).__name__)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return SourceUnavailableError(key, "the upstream closed the connection without an answer")
+    if isinstance(exc, httpx.TransportError):
+        return SourceUnavailableError(key, "the upstream could not be reached")
+    # anything else is ours to look into: the log has it, the user gets no internal name
+    logger.warning("catalog source error", extra={"source": key, "reason": type(exc).__name__})
+    return SourceUnavailableError(key, "an unexpected error occurred while reading it")
 
 
 def _as_exception(error: BaseException) -> Exception:

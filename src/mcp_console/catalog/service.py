@@ -6,10 +6,9 @@ private sources, and another user's private source is not found (see `ownership.
 from __future__ import annotations
 
 from mcp_console.catalog.cache import CatalogCache
-from mcp_console.catalog.custom_sources import CustomSources, source_out
+from mcp_console.catalog.custom_sources import AuditEntry, CustomSources, source_out
 from mcp_console.catalog.documents import DEFAULT_READER, DocumentReader
 from mcp_console.catalog.errors import (
-    BuiltinSourceError,
     CacheForbiddenError,
     ItemNotFoundError,
     UnknownSourceError,
@@ -31,6 +30,8 @@ from mcp_console.catalog.sources import CatalogSource
 from mcp_console.catalog.sources.custom import custom_key, custom_source
 from mcp_console.core.errors import AppError
 from mcp_console.core.ssrf import SafeFetcher
+
+CACHE_CLEAR, CACHE_TARGET = "catalog_cache.clear", "catalog-cache"
 
 
 class CatalogService:
@@ -153,23 +154,18 @@ class CatalogService:
         return await self.custom.add(data, viewer)
 
     async def update_source(self, key: str, data: SourceIn, viewer: Viewer) -> SourceOut:
-        self._check_not_builtin(key)
         return await self.custom.update(key, data, viewer)
 
     async def delete_source(self, key: str, viewer: Viewer) -> None:
-        self._check_not_builtin(key)
         await self.custom.delete(key, viewer)
-
-    def _check_not_builtin(self, key: str) -> None:
-        if key in self._builtin:
-            raise BuiltinSourceError(key)
 
     async def aclose(self) -> None:
         await self._fetcher.aclose()
 
     async def clear_cache(self, viewer: Viewer) -> int:
         """Drops every cached catalog and remembered failure, for every user: operators only."""
-        if not viewer.admin:
-            raise CacheForbiddenError()
-        self.loader.indexes.clear()
-        return await self.cache.invalidate_all()
+        async with self.custom.audited(viewer, CACHE_CLEAR, AuditEntry(CACHE_TARGET)):
+            if not viewer.admin:
+                raise CacheForbiddenError()
+            self.loader.indexes.clear()
+            return await self.cache.invalidate_all()

@@ -63,6 +63,7 @@ def build_catalog_service(
         cache,
         AuditService(database),
         settings.catalog_max_private_sources,
+        frozenset(builtin),
     )
     loader = CatalogLoader(
         cache,

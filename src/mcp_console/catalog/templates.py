@@ -17,6 +17,8 @@ from typing import Any
 Value = Any  # str | int | float | bool | None | list[Value] | dict[str, Value]
 
 _TERM = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# A negative number is a value, not an option (`--offset -5`), so it may stand alone.
+_NEGATIVE_NUMBER = re.compile(r"-[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _PATH = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
 _WINDOWS = re.compile(r"^([A-Za-z]):[\\/]")
 _DOLLAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -210,7 +212,7 @@ def _evaluated(template: str, tree: Mapping[str, Value]) -> tuple[list[str], boo
     texts = [as_text(v) for v in (value if many else [value])]
     if _TERM.fullmatch(template) is not None:
         for index, text in enumerate(texts):
-            if text.startswith("-"):
+            if text.startswith("-") and not _NEGATIVE_NUMBER.fullmatch(text):
                 raise FlagValueError(template, _term_path(template), index if many else None)
     return [t for t in texts if t != ""], many
 

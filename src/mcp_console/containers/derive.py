@@ -24,6 +24,7 @@ from mcp_console.catalog.templates import (
     is_template,
 )
 from mcp_console.containers.schemas import InstallNote, NoteOrigin, VolumeMount
+from mcp_console.core.env_rules import LOADER_REASON, is_loader_variable
 
 _WINDOWS_SOURCE = re.compile(r"^[A-Za-z]:[\\/]")
 Problems = list[tuple[str, str]]
@@ -71,6 +72,8 @@ def derive_env(
     """Catalog env in declaration order; an env that evaluates to "" is not set at all."""
     known: dict[str, str] = dict(secret_env)
     for template in item.env:
+        if is_loader_variable(template.name):  # the catalog's fault, not the user's
+            raise TemplateError(f"env {template.name}", f"a catalog variable that {LOADER_REASON}")
         where = f"env.{template.name}"
         if template.value is None and template.default is None:
             if template.required and template.name not in given:

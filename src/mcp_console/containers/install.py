@@ -137,9 +137,10 @@ def preview_install(item: CatalogItem, request: InstallRequest) -> InstallPrevie
     if not item.installable or not item.image:
         raise AppError(
             "ITEM_NOT_INSTALLABLE",
-            "This catalog entry has no container image to install.",
+            "This catalog entry cannot be installed as a container"
+            + (": " + item.install_note if item.install_note else "."),
             status=422,
-            hint=item.install_note or "Register remote servers under remote servers instead.",
+            hint="Pick another entry, or tell the catalog's maintainers what the reason names.",
         )
     parameters = with_defaults(item.config_schema, request.parameters)
     problems = _parameter_problems(item, parameters) + brace_problems(request.parameters)

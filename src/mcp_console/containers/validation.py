@@ -8,20 +8,12 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from mcp_console.containers.schemas import ContainerConfig
+from mcp_console.core.env_rules import LOADER_REASON, is_loader_variable
 from mcp_console.core.errors import AppError
 from mcp_console.core.registries import RegistryPolicy
 from mcp_console.secrets import policy
 from mcp_console.secrets.refs import has_references, parse_env
 
-# Variables that change how programs load code (docs/SECURITY.md): refused on every config path.
-LOADER_ENV_PREFIXES = ("LD_", "DYLD_")
-LOADER_ENV_NAMES = frozenset(
-    {
-        "PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME", "NODE_OPTIONS", "NODE_PATH",
-        "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
-        "JDK_JAVA_OPTIONS", "BASH_ENV", "ENV", "GCONV_PATH",
-    }
-)  # fmt: skip
 KNOWN_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 
 
@@ -94,9 +86,7 @@ def check_runtime(config: ContainerConfig, prefix: str = "config") -> None:
     """Loader variables are refused; references are resolved in env only, so one anywhere else
     (command, volumes, user) would reach Docker as text."""
     problems = [
-        (f"{prefix}.env.{name}", "changes how programs load code; refused")
-        for name in config.env
-        if name.upper().startswith(LOADER_ENV_PREFIXES) or name.upper() in LOADER_ENV_NAMES
+        (f"{prefix}.env.{name}", LOADER_REASON) for name in config.env if is_loader_variable(name)
     ]
     elsewhere = {
         "command": config.command or [],

@@ -26,12 +26,14 @@ from mcp_console.catalog.normalize import (
 )
 from mcp_console.catalog.schemas import (
     CatalogItem,
+    EnvTemplate,
     PackageArgument,
     RemoteSpec,
     RunSpec,
     SecretSpec,
 )
 from mcp_console.catalog.sources.official import REMOTE_ONLY
+from mcp_console.core.env_rules import LOADER_REASON, is_loader_variable
 from mcp_console.core.json_schema import SchemaRefRefusedError, outside_refs
 from mcp_console.core.ssrf import ResponseRejectedError, SafeFetcher
 
@@ -176,9 +178,21 @@ def docker_remote(remote: dict[str, Any], transport: str, url: str) -> RemoteSpe
     return RemoteSpec(transport=transport, url=url, headers=headers)
 
 
-def _install_note(image: str | None, remote_url: str | None, ref: str | None) -> str | None:
+def _refusal(schema: dict[str, Any] | None, env: list[EnvTemplate]) -> str | None:
+    """Why an entry with an image still cannot be installed: a schema `$ref` outside itself,
+    or an env variable that changes how programs load code (docs/SECURITY.md)."""
+    outside_ref = next(outside_refs(schema), None)
+    if outside_ref is not None:
+        return SchemaRefRefusedError(outside_ref).message
+    loader = next((e.name for e in env if is_loader_variable(e.name)), None)
+    if loader is not None:
+        return f"The entry sets {loader}, which {LOADER_REASON}."
+    return None
+
+
+def _install_note(image: str | None, remote_url: str | None, refusal: str | None) -> str | None:
     if image is not None:
-        return None if ref is None else SchemaRefRefusedError(ref).message
+        return refusal
     if remote_url is not None:
         return REMOTE_ONLY.format(url=remote_url)
     return "No container image is published."
@@ -204,8 +218,9 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
     schema = without_secret_duplicates(
         config_schema(entry.get("config")), secrets, _read_parameters(entry, env)
     )
-    outside_ref = next(outside_refs(schema), None)
-    installable = image is not None and outside_ref is None
+    item_env = env_from(env)
+    refusal = _refusal(schema, item_env)
+    installable = image is not None and refusal is None
     return CatalogItem(
         id=item_id(source, name),
         name=name,
@@ -220,10 +235,10 @@ def entry_to_item(source: str, name: Any, raw: Any) -> CatalogItem:
         transport=transport,
         remote_url=remote_url,
         installable=installable,
-        install_note=_install_note(image, remote_url, outside_ref),
+        install_note=_install_note(image, remote_url, refusal),
         secrets=grouped_secrets(secrets, schema),
         config_schema=schema,
-        env=env_from(env),
+        env=item_env,
         run=run_spec(entry),
         remotes=[docker_remote(remote, transport, remote_url)] if remote_url else [],
         tools=tools_from(as_list(entry.get("tools"))),

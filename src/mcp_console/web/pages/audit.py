@@ -23,9 +23,13 @@ KNOWN_ACTIONS = (
     "container.stop",
     "container.restart",
     "container.delete",
+    "container.config.update",
     "catalog_source.create",
     "catalog_source.update",
     "catalog_source.delete",
+    "catalog_cache.clear",
+    "github_token.set",
+    "github_token.delete",
 )
 
 

@@ -25,7 +25,7 @@ from mcp_console.core.session_ids import SessionHash
 from mcp_console.inspector.client import Limits, StdoutDecoder
 from mcp_console.inspector.schemas import RemoteServer
 from mcp_console.inspector.service import ContainerTarget, InspectorService
-from mcp_console.inspector.wiring import stdio_pool
+from mcp_console.wiring import stdio_pool
 
 COLD_CONNECTS = 15
 CALLS = 300

@@ -23,6 +23,7 @@ from tests.support.workers import (
 
 from bench.support import markdown_table
 from mcp_console.core.session_ids import SessionHash
+from mcp_console.core.task_names import TaskName
 
 LATENCY_JOBS = 200
 THROUGHPUT_JOBS = 400
@@ -43,7 +44,7 @@ async def _latency(env: dict[str, str], tmp: Path) -> tuple[list[float], list[fl
     to_running, to_done = [], []
     async with job_queue(settings_from_env(env, tmp)) as queue:
         for _ in range(LATENCY_JOBS):
-            job = await queue.enqueue("system.diagnostic", session_hash=OWNER, args={})
+            job = await queue.enqueue(TaskName.DIAGNOSTIC, session_hash=OWNER, args={})
             done = await wait_for_status(queue, job.job_id, OWNER, {"succeeded"})
             to_running.append(_ms_between(done.queued_at, done.started_at))
             to_done.append(_ms_between(done.queued_at, done.finished_at))
@@ -55,7 +56,7 @@ async def _throughput(env: dict[str, str], tmp: Path) -> float:
         started = time.perf_counter()
         jobs = await asyncio.gather(
             *(
-                queue.enqueue("system.diagnostic", session_hash=OWNER, args={})
+                queue.enqueue(TaskName.DIAGNOSTIC, session_hash=OWNER, args={})
                 for _ in range(THROUGHPUT_JOBS)
             )
         )

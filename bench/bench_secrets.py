@@ -21,14 +21,13 @@ from tests.support.bitwarden import FAKE_BW, FakeBitwarden, fixture_items
 from tests.support.processes import REPO_ROOT, fresh_key
 
 from bench.support import markdown_table
-from mcp_console.auth.bitwarden import BitwardenCli
 from mcp_console.auth.schemas import AuthSession, MasterPasswordLogin
-from mcp_console.auth.setup import build_auth_service
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
-from mcp_console.secrets.resolver import build_secret_resolver
+from mcp_console.vault.bitwarden import BitwardenCli
+from mcp_console.wiring import build_auth_service, build_secret_resolver
 
 COLD_ROUNDS = 5
 WARM_ROUNDS = 50

@@ -1,9 +1,13 @@
-"""The API application factory."""
+"""The API process's composition root: the application factory, and the lifespan that builds
+every client and service once and registers it for the routes' typed dependencies
+(`core.deps.provided`). Domains never import this module."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,19 +16,44 @@ from fastapi.routing import APIRoute, APIRouter
 
 from mcp_console import __version__
 from mcp_console.audit.api import router as audit_router
+from mcp_console.audit.service import AuditService
 from mcp_console.auth.api import router as auth_router
+from mcp_console.auth.service import AuthService
 from mcp_console.catalog.api import router as catalog_router
+from mcp_console.catalog.service import CatalogService
 from mcp_console.containers.api import router as containers_router
+from mcp_console.containers.docker import DockerAdapter
+from mcp_console.containers.service import ContainerService
+from mcp_console.core.db import Database
+from mcp_console.core.deps import ServiceRegistry
 from mcp_console.core.handlers import ErrorBody, install_error_handlers
 from mcp_console.core.keys import KeyManager
-from mcp_console.core.lifespan import lifespan
 from mcp_console.core.middleware import RequestLogMiddleware
+from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
 from mcp_console.github.api import router as github_token_router
+from mcp_console.github.service import GitHubTokenService
 from mcp_console.health.api import router as health_router
+from mcp_console.health.service import HealthMonitor
 from mcp_console.inspector.api import router as inspector_router
+from mcp_console.inspector.service import InspectorService
 from mcp_console.jobs.api import router as jobs_router
+from mcp_console.jobs.queue import JobQueue
 from mcp_console.secrets.api import router as secrets_router
+from mcp_console.wiring import (
+    build_auth_service,
+    build_catalog_service,
+    build_container_service,
+    build_github_token_service,
+    build_job_queue,
+    build_redis,
+    build_ssrf_guard,
+    limits_of,
+    remote_connector,
+    stdio_pool,
+)
+
+logger = logging.getLogger("mcp_console.lifespan")
 
 SENSITIVE_MARK = "x-sensitive"
 ROUTERS = (
@@ -67,6 +96,61 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
         503: "REDIS_UNAVAILABLE or another dependency unavailable",
     }.items()
 }
+
+
+def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) -> ServiceRegistry:
+    """Every object the routes use, built once; `stack` closes them in reverse order."""
+    registry = ServiceRegistry()
+    redis = build_redis(settings)
+    stack.push_async_callback(redis.close)
+    database = Database(settings.database_url)
+    stack.push_async_callback(database.close)
+    docker = DockerAdapter(settings.docker_host)
+    stack.push_async_callback(docker.close)
+    guard = build_ssrf_guard(settings)
+    jobs = build_job_queue(settings, redis)
+    stack.push_async_callback(jobs.close)
+    github_tokens = build_github_token_service(settings, database, keys, guard)
+    stack.push_async_callback(github_tokens.aclose)
+    catalog = build_catalog_service(
+        settings, redis, database, guard, github_token=github_tokens.requesting_users_token
+    )
+    stack.push_async_callback(catalog.aclose)
+    containers = build_container_service(settings, keys, redis, database, docker)
+    limits = limits_of(settings)
+    pool = stdio_pool(docker, limits)
+    stack.push_async_callback(pool.close)
+    health = HealthMonitor(redis, database, settings.health_check_interval_seconds)
+    for kind, instance in (
+        (Settings, settings),
+        (KeyManager, keys),
+        (RedisService, redis),
+        (HealthMonitor, health),
+        (JobQueue, jobs),
+        (CatalogService, catalog),
+        (GitHubTokenService, github_tokens),
+        (AuthService, build_auth_service(settings, keys, redis)),
+        (AuditService, AuditService(database)),
+        (ContainerService, containers),
+        (
+            InspectorService,
+            InspectorService(containers, docker, pool, remote_connector(guard, limits)),
+        ),
+    ):
+        registry.provide(kind, instance)
+    return registry
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        app.state.registry = build_services(settings, app.state.keys, stack)
+        health = app.state.registry.get(HealthMonitor)
+        await health.start()
+        stack.push_async_callback(health.stop)
+        logger.info("api ready", extra={"environment": settings.environment})
+        yield
 
 
 def create_app(settings: Settings, keys: KeyManager) -> FastAPI:

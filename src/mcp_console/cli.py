@@ -77,7 +77,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from mcp_console.jobs.worker import build_worker
+    from mcp_console.worker import build_worker
 
     settings = load_settings()
     if args.check:
@@ -151,6 +151,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
 
     from mcp_console.core.dbcopy import CopyError, copy_database
     from mcp_console.core.migrate import upgrade_to_head
+    from mcp_console.tables import metadata
 
     settings = load_settings()
     _configure(settings)
@@ -158,7 +159,7 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     try:
         for url in (source, args.target):
             upgrade_to_head(url)
-        counts = asyncio.run(copy_database(source, args.target))
+        counts = asyncio.run(copy_database(source, args.target, metadata))
     except CopyError as exc:
         print(f"mcp-console: db copy refused: {exc}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from mcp_console.core.logging import SecretRegistry
 from mcp_console.core.migrate import current_revisions, head_revisions
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
+from mcp_console.core.task_names import TaskName
 from mcp_console.supervisor import redis_reachable
 
 
@@ -99,7 +100,7 @@ async def _diagnostic_round_trip(settings: Settings) -> str:
     """Run `system.diagnostic` through the queue: proves a worker picks up and finishes jobs."""
     from mcp_console.core.redis import RedisService
     from mcp_console.jobs.heartbeat import worker_summary
-    from mcp_console.jobs.setup import build_job_queue
+    from mcp_console.wiring import build_job_queue
 
     redis = RedisService(settings.redis_url, settings.redis_timeout_seconds)
     queue = build_job_queue(settings, redis)
@@ -107,7 +108,7 @@ async def _diagnostic_round_trip(settings: Settings) -> str:
         if not (await worker_summary(redis))["live"]:
             return "no live worker"
         owner = SessionHash("doctor")  # no login: the diagnostic job belongs to no real session
-        job = await queue.enqueue("system.diagnostic", session_hash=owner, args={})
+        job = await queue.enqueue(TaskName.DIAGNOSTIC, session_hash=owner, args={})
         for _ in range(100):
             view = await queue.get(job.job_id, owner)
             if view.status in ("succeeded", "failed", "cancelled"):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mcp_console.auth.bitwarden import BitwardenCli
 from mcp_console.core.errors import AppError
+from mcp_console.vault.bitwarden import BitwardenCli
 from tests.support.bitwarden import (
     FAKE_BW,
     FakeBitwarden,

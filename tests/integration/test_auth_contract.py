@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mcp_console.auth.bitwarden import BitwardenCli
+from mcp_console.vault.bitwarden import BitwardenCli
 from tests.support.bitwarden import FAKE_BW, FakeBitwarden, fake_bw_fixture  # noqa: F401
 from tests.support.processes import REPO_ROOT
 

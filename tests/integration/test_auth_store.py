@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from mcp_console.auth.store import SessionStore
 from mcp_console.core.redis import RedisService
 from mcp_console.core.session_ids import SessionHash
+from mcp_console.vault.sessions import SessionStore
 from tests.conftest import TEST_REDIS_URL
 
 

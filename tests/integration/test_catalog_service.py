@@ -17,13 +17,13 @@ from mcp_console.catalog.errors import ItemNotFoundError, UnknownSourceError
 from mcp_console.catalog.ownership import Viewer
 from mcp_console.catalog.schemas import CatalogQuery, SourceCreate, SourceIn
 from mcp_console.catalog.service import CatalogService
-from mcp_console.catalog.setup import build_catalog_service
 from mcp_console.core.db import Database
 from mcp_console.core.errors import AppError
 from mcp_console.core.migrate import upgrade_to_head
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SsrfBlockedError, SsrfGuard, SsrfPolicy
+from mcp_console.wiring import build_catalog_service
 from tests.support.registry_servers import RegistryServers, SnapshotServer, registry_servers
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)

@@ -10,8 +10,8 @@ from sqlalchemy import inspect
 
 from mcp_console.core.db import Database
 from mcp_console.core.migrate import current_revisions, head_revisions, upgrade_to_head
-from mcp_console.core.models import metadata
 from mcp_console.credentials.repository import CredentialRepository
+from mcp_console.tables import metadata
 from tests.support.databases import scratch_postgres_database
 
 

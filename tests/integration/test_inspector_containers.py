@@ -29,7 +29,7 @@ from mcp_console.core.ssrf import SsrfGuard, SsrfPolicy
 from mcp_console.inspector.client import Limits
 from mcp_console.inspector.pool import StdioSessionPool
 from mcp_console.inspector.service import ContainerTarget, InspectorService
-from mcp_console.inspector.wiring import remote_connector, stdio_pool
+from mcp_console.wiring import remote_connector, stdio_pool
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     busybox_image_fixture,

@@ -30,7 +30,7 @@ async def test_cleanup_removes_expired_sessions_leftovers_only(
         (data / path / "file").write_text("x")
 
     redis = RedisService(TEST_REDIS_URL)
-    counts = await cleanup_expired_sessions({"redis": redis, "settings": settings})
+    counts = await cleanup_expired_sessions(redis, settings.data_dir)
     await redis.close()
 
     assert counts == {"secret_cache_keys": 2, "directories": 2}
@@ -42,7 +42,7 @@ async def test_cleanup_removes_expired_sessions_leftovers_only(
 
 async def test_cleanup_with_nothing_to_do_is_quiet(settings: Settings, redis_client: Redis) -> None:
     redis = RedisService(TEST_REDIS_URL)
-    assert await cleanup_expired_sessions({"redis": redis, "settings": settings}) == {
+    assert await cleanup_expired_sessions(redis, settings.data_dir) == {
         "secret_cache_keys": 0,
         "directories": 0,
     }

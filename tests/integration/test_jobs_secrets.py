@@ -13,8 +13,8 @@ from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import configure_logging, secret_registry
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
-from mcp_console.jobs.runner import TaskSpec
-from mcp_console.jobs.worker import build_worker
+from mcp_console.jobs.runner import JobContext, TaskFunction, TaskSpec
+from mcp_console.worker import build_worker
 from tests.support.redis_dump import dump_all
 from tests.support.workers import job_queue
 
@@ -22,12 +22,14 @@ SECRET = "s3cr3t-value-from-the-vault-771"
 OWNER = SessionHash("session-owner-2")
 
 
-async def leaky_task(ctx: dict[str, Any], record_key: str) -> dict[str, Any]:
+def leaky_task(keys: KeyManager, redis: Redis) -> TaskFunction:
     """Reads an encrypted value the way real tasks read the session record, then fails loudly."""
-    keys: KeyManager = ctx["keys"]
-    token = await ctx["redis"].cache_get(record_key)
-    value = keys.credential.decrypt(token)
-    raise ValueError(f"upstream refused credential {value}")
+
+    async def task(job: JobContext, record_key: str) -> dict[str, Any]:
+        value = keys.credential.decrypt(await redis.get(record_key))
+        raise ValueError(f"upstream refused credential {value} in job {job.job_id}")
+
+    return task
 
 
 # arq's Worker.close() calls redis-py's deprecated close(); not ours to fix.
@@ -40,7 +42,10 @@ async def test_exception_text_with_a_secret_is_sanitised_everywhere(
     stream = io.StringIO()
     configure_logging("DEBUG", json_output=True, stream=stream)
     worker = build_worker(
-        settings, keys, burst=True, extra_tasks=[TaskSpec("test.leaky", leaky_task)]
+        settings,
+        keys,
+        burst=True,
+        extra_tasks=[TaskSpec("test.leaky", leaky_task(keys, redis_client))],
     )
     try:
         async with job_queue(settings) as queue:

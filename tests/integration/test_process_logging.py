@@ -9,8 +9,8 @@ import httpx
 from arq import create_pool
 from arq.connections import RedisSettings
 
+from mcp_console.jobs.queue import QUEUE_NAME
 from mcp_console.jobs.serialization import deserialize, serialize
-from mcp_console.jobs.worker import QUEUE_NAME
 from tests.support.processes import (
     base_env,
     console_command,

@@ -26,14 +26,22 @@ async def test_json_hash_round_trip_with_ttl(service: RedisService, redis_client
     assert 0 < await redis_client.ttl("h:1") <= 60
 
 
-async def test_json_values_and_cache(service: RedisService, redis_client: Redis) -> None:
+async def test_json_values_and_delete(service: RedisService, redis_client: Redis) -> None:
     await service.set_json("j:1", {"k": [1, 2]}, ttl_seconds=30)
+    await service.set_json("j:2", "v")
     assert await service.get_json("j:1") == {"k": [1, 2]}
+    assert 0 < await redis_client.ttl("j:1") <= 30
     assert await service.get_json("j:missing") is None
-    await service.cache_set("c:1", "v", ttl_seconds=30)
-    assert await service.cache_get("c:1") == "v"
-    assert await service.delete("c:1", "j:1") == 2
-    assert await redis_client.exists("c:1", "j:1") == 0
+    assert await service.delete("j:2", "j:1") == 2
+    assert await redis_client.exists("j:2", "j:1") == 0
+
+
+async def test_scripts_run_atomically_with_keys_and_arguments(
+    service: RedisService, redis_client: Redis
+) -> None:
+    script = "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('INCRBY', KEYS[2], ARGV[2])"
+    assert await service.run_script(script, ["s:text", "s:count"], ["hello", 5]) == 5
+    assert await redis_client.get("s:text") == "hello"
 
 
 async def test_prefix_delete_uses_scan_and_only_touches_the_prefix(
@@ -53,7 +61,7 @@ async def test_unreachable_redis_raises_the_typed_error(private_redis: RedisServ
     await svc.ping()
     private_redis.stop()
     with pytest.raises(RedisUnavailableError):
-        await svc.cache_get("anything")
+        await svc.get_json("anything")
     private_redis.start()
-    assert await svc.cache_get("anything") is None
+    assert await svc.get_json("anything") is None
     await svc.close()

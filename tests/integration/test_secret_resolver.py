@@ -11,11 +11,9 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from mcp_console.auth.datadirs import LoginDirectories
 from mcp_console.auth.ratelimit import LoginRateLimiter
 from mcp_console.auth.schemas import AuthSession
 from mcp_console.auth.service import AuthService
-from mcp_console.auth.setup import build_cli, build_session_store
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
@@ -23,6 +21,8 @@ from mcp_console.core.secret_registry import log_session
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.jobs.cleanup import cleanup_expired_sessions
 from mcp_console.secrets.cache import SecretCache
+from mcp_console.vault.datadirs import LoginDirectories
+from mcp_console.wiring import build_cli, build_session_store
 from tests.support.bitwarden import (
     DEFAULT_MASTER_PASSWORD,
     FakeBitwarden,
@@ -206,11 +206,14 @@ async def test_expired_session_leftovers_are_removed_by_the_cleanup_job(
 ) -> None:
     session = await parts.login(fake_bw, "expiry@example.test")
     await parts.resolver.resolve(session.session_hash, TEN_REFS)
-    context = {"redis": parts.redis, "settings": parts.settings}
-    assert await cleanup_expired_sessions(context) == {"secret_cache_keys": 0, "directories": 0}
+    data_dir = parts.settings.data_dir
+    assert await cleanup_expired_sessions(parts.redis, data_dir) == {
+        "secret_cache_keys": 0,
+        "directories": 0,
+    }
     assert parts.cli_dir(session).is_dir(), "a live session's hashed names match its record"
     await redis_client.delete(f"session:auth:{session.session_hash}")  # what a TTL expiry does
-    counts = await cleanup_expired_sessions(context)
+    counts = await cleanup_expired_sessions(parts.redis, data_dir)
     assert counts == {"secret_cache_keys": 10, "directories": 1}
     assert not parts.cli_dir(session).exists()
 
@@ -240,7 +243,7 @@ async def test_failed_logout_cleanup_is_logged_and_retried_by_the_cleanup_job(
     assert await redis_client.exists(f"session:auth:{session.session_hash}") == 0
     assert len([k async for k in redis_client.scan_iter(match="cache:secret:*")]) == 10
 
-    counts = await cleanup_expired_sessions({"redis": parts.redis, "settings": parts.settings})
+    counts = await cleanup_expired_sessions(parts.redis, parts.settings.data_dir)
     assert counts["secret_cache_keys"] == 10
     assert [k async for k in redis_client.scan_iter(match="cache:secret:*")] == []
     await unreachable.close()

@@ -24,7 +24,7 @@ from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.migrate import upgrade_to_head
 from mcp_console.core.settings import Settings
-from mcp_console.jobs.worker import build_worker
+from mcp_console.worker import build_worker
 from tests.support.auth import fake_bw_settings, login_user
 from tests.support.redis_dump import dump_all
 

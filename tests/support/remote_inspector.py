@@ -9,7 +9,7 @@ from mcp_console.core.ssrf import SsrfGuard, SsrfPolicy
 from mcp_console.inspector.client import Limits
 from mcp_console.inspector.pool import StdioSessionPool
 from mcp_console.inspector.service import InspectorService
-from mcp_console.inspector.wiring import remote_connector
+from mcp_console.wiring import remote_connector
 
 
 def remote_inspector(settings: Settings, limits: Limits, **overrides: Any) -> InspectorService:

@@ -12,12 +12,12 @@ from redis.asyncio import Redis
 
 from mcp_console.auth.schemas import AuthSession, MasterPasswordLogin
 from mcp_console.auth.service import AuthService
-from mcp_console.auth.setup import build_auth_service
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
-from mcp_console.secrets.resolver import SecretResolver, build_secret_resolver
+from mcp_console.secrets.resolver import SecretResolver
+from mcp_console.wiring import build_auth_service, build_secret_resolver
 from tests.support.auth import fake_bw_settings
 from tests.support.bitwarden import FakeBitwarden
 

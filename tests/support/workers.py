@@ -17,7 +17,7 @@ from mcp_console.core.settings import Settings
 from mcp_console.jobs.heartbeat import live_workers
 from mcp_console.jobs.queue import JobQueue
 from mcp_console.jobs.schemas import FINAL_STATES, JobView
-from mcp_console.jobs.setup import build_job_queue
+from mcp_console.wiring import build_job_queue
 from tests.support.processes import spawn_console, stop_process
 
 

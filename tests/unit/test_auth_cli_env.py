@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from mcp_console.auth.bitwarden import child_env
 from mcp_console.auth.schemas import ApiKeyLogin, LoginRequest
+from mcp_console.vault.bitwarden import child_env
 
 
 def test_child_env_passes_only_what_bw_needs(monkeypatch: pytest.MonkeyPatch) -> None:

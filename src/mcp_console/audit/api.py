@@ -14,30 +14,26 @@ from fastapi import APIRouter, Depends, Query
 from mcp_console.audit.schemas import AuditEntryView, AuditPage
 from mcp_console.audit.service import AuditService
 from mcp_console.auth.deps import CurrentSession
-from mcp_console.core.deps import ServicesDep
+from mcp_console.core.deps import SettingsDep, provided
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
-def get_audit_service(services: ServicesDep) -> AuditService:
-    return AuditService(services.database)
-
-
-AuditDep = Annotated[AuditService, Depends(get_audit_service)]
+AuditDep = Annotated[AuditService, Depends(provided(AuditService))]
 
 
 @router.get("")
 async def list_audit(
     session: CurrentSession,
     audit: AuditDep,
-    services: ServicesDep,
+    settings: SettingsDep,
     user: str | None = None,
     action: str | None = None,
     target: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: int | None = None,
 ) -> AuditPage:
-    if services.settings.is_admin(session.user_email):
+    if settings.is_admin(session.user_email):
         actor = user  # None: every user's entries
     elif user is None or user == session.user_email:
         actor = session.user_email

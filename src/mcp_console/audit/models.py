@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mcp_console.core.clock import utcnow
 from mcp_console.core.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class AuditEntry(Base):

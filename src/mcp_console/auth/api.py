@@ -13,7 +13,7 @@ from mcp_console.auth.schemas import (
     LogoutResponse,
     SessionResponse,
 )
-from mcp_console.core.deps import ServicesDep
+from mcp_console.core.deps import SettingsDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 SENSITIVE = {"x-sensitive": True}
@@ -39,12 +39,12 @@ async def logout(session: CurrentSession, auth: AuthServiceDep) -> LogoutRespons
 
 
 @router.get("/session", openapi_extra=SENSITIVE)
-async def current(session: CurrentSession, services: ServicesDep) -> SessionResponse:
+async def current(session: CurrentSession, settings: SettingsDep) -> SessionResponse:
     return SessionResponse(
         valid=True,
         expires_at=session.expires_at,
         session_id=session.session_id,
         user_email=session.user_email,
         created_at=session.created_at,
-        admin=services.settings.is_admin(session.user_email),
+        admin=settings.is_admin(session.user_email),
     )

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from mcp_console.auth.errors import session_invalid
 from mcp_console.auth.schemas import AuthSession
 from mcp_console.auth.service import AuthService
-from mcp_console.core.deps import ServicesDep
+from mcp_console.core.deps import provided, registry_of
 from mcp_console.core.secret_registry import bind_log_session
+from mcp_console.vault.errors import session_invalid
 
 __all__ = ["AuthServiceDep", "AuthSession", "CurrentSession", "websocket_session"]
 
@@ -20,11 +20,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_auth_service(services: ServicesDep) -> AuthService:
-    return services.auth
-
-
-AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+AuthServiceDep = Annotated[AuthService, Depends(provided(AuthService))]
 
 
 async def current_session(
@@ -48,7 +44,7 @@ def bearer_token(header: str | None) -> str:
 
 async def websocket_session(websocket: WebSocket) -> AuthSession:
     """Same check for WebSockets, from the `Authorization` header of the upgrade request."""
-    auth: AuthService = websocket.app.state.services.auth
+    auth = registry_of(websocket).get(AuthService)
     session = await auth.current(bearer_token(websocket.headers.get("authorization")))
     bind_log_session(session.session_hash)
     return session

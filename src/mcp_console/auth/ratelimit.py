@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import math
 
-from mcp_console.auth.lua import run_script
 from mcp_console.core.errors import AppError
 from mcp_console.core.redis import RedisService
 
@@ -58,7 +57,7 @@ class LoginRateLimiter:
     async def acquire(self, address: str, email: str) -> None:
         keys = self.keys(address, email)
         limits = (self._window_ms, *self._limits)
-        retry_ms = int(await run_script(self._redis, _ACQUIRE, keys, limits))
+        retry_ms = int(await self._redis.run_script(_ACQUIRE, keys, limits))
         if retry_ms > 0:
             retry = str(max(1, math.ceil(retry_ms / 1000)))
             raise AppError(
@@ -72,4 +71,4 @@ class LoginRateLimiter:
     async def release(self, address: str, email: str) -> None:
         """Give an attempt back: it succeeded, or failed for a reason other than credentials."""
         keys = self.keys(address, email)
-        await run_script(self._redis, _RELEASE, keys, [])
+        await self._redis.run_script(_RELEASE, keys, [])

@@ -6,18 +6,18 @@ import logging
 import math
 import secrets
 from pathlib import Path
+from typing import Protocol
 
-from mcp_console.auth.bitwarden import BitwardenCli, auth_failed
-from mcp_console.auth.datadirs import LoginDirectories
-from mcp_console.auth.errors import session_invalid
 from mcp_console.auth.ratelimit import LoginRateLimiter
 from mcp_console.auth.schemas import ApiKeyLogin, AuthSession, LoginRequest, MasterPasswordLogin
-from mcp_console.auth.store import SessionRecord, SessionStore
 from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyRing
 from mcp_console.core.secret_registry import SecretRegistry, log_session
 from mcp_console.core.session_ids import SessionHash, SessionHasher
-from mcp_console.secrets.cache import SecretCache
+from mcp_console.vault.bitwarden import BitwardenCli, auth_failed
+from mcp_console.vault.datadirs import LoginDirectories
+from mcp_console.vault.errors import session_invalid
+from mcp_console.vault.sessions import SessionRecord, SessionStore
 
 logger = logging.getLogger("mcp_console.auth")
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -37,6 +37,13 @@ def to_auth_session(session_id: str, record: SessionRecord) -> AuthSession:
     )
 
 
+class SessionCache(Protocol):
+    """What a logout also clears: the session's cached vault values (`secrets.cache.SecretCache`,
+    handed in by the composition root so `auth` does not depend on `secrets`)."""
+
+    async def purge(self, session_hash: SessionHash) -> object: ...
+
+
 class AuthService:
     def __init__(
         self,
@@ -44,7 +51,7 @@ class AuthService:
         cli: BitwardenCli,
         store: SessionStore,
         limiter: LoginRateLimiter,
-        cache: SecretCache,
+        cache: SessionCache,
         dirs: LoginDirectories,
         ring: KeyRing,
         hasher: SessionHasher,

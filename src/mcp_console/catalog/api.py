@@ -19,8 +19,8 @@ from mcp_console.catalog.schemas import (
     SourceOut,
 )
 from mcp_console.catalog.service import CatalogService
-from mcp_console.catalog.sources.github import requesting_user
-from mcp_console.core.deps import ServicesDep
+from mcp_console.core.deps import SettingsDep, provided
+from mcp_console.github.service import requesting_user
 
 router = APIRouter(prefix="/api/catalog", tags=["catalog"])
 
@@ -36,12 +36,16 @@ class UserCatalog:
         return await self.service.item(item_id, self.viewer)
 
 
-async def get_catalog(services: ServicesDep, session: CurrentSession) -> UserCatalog:
+async def get_catalog(
+    service: Annotated[CatalogService, Depends(provided(CatalogService))],
+    settings: SettingsDep,
+    session: CurrentSession,
+) -> UserCatalog:
     """The catalog, acting for the session's user: a GitHub refresh this request causes sends
     that user's token. Async on purpose, so the context variable is set in the request's task."""
     requesting_user.set(session.user_email)
-    viewer = Viewer(session.user_email, admin=services.settings.is_admin(session.user_email))
-    return UserCatalog(services.catalog, viewer)
+    viewer = Viewer(session.user_email, admin=settings.is_admin(session.user_email))
+    return UserCatalog(service, viewer)
 
 
 CatalogDep = Annotated[UserCatalog, Depends(get_catalog)]

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mcp_console.core.clock import utcnow
 from mcp_console.core.db import Base
-from mcp_console.credentials.models import utcnow
 
 
 class CatalogSourceRow(Base):

@@ -34,8 +34,9 @@ from mcp_console.containers.schemas import (
 )
 from mcp_console.containers.service import Actor, ContainerService, Origin
 from mcp_console.containers.streaming import close_with_error, pump_until_disconnect, sse_chunk
-from mcp_console.containers.tasks import INSTALL_TASK, RESTART_TASK, install_args
+from mcp_console.containers.tasks import install_args
 from mcp_console.core.errors import AppError
+from mcp_console.core.task_names import TaskName
 from mcp_console.jobs.deps import JobQueueDep
 from mcp_console.jobs.queue import JobQueue
 from mcp_console.jobs.schemas import JobAccepted
@@ -101,7 +102,9 @@ async def _create(
 ) -> JSONResponse:
     if run_async:
         job = await jobs.enqueue(
-            INSTALL_TASK, session_hash=actor.session_hash, args=install_args(actor, request, origin)
+            TaskName.CONTAINERS_INSTALL,
+            session_hash=actor.session_hash,
+            args=install_args(actor, request, origin),
         )
         accepted = JobAccepted(job_id=job.job_id, status="queued")
         return JSONResponse(accepted.model_dump(), status_code=202)
@@ -137,7 +140,9 @@ async def edit_container_config(
     if not (restart and run_async):
         return JSONResponse(edited.model_dump(mode="json"))
     args = {"container_id": edited.container_id, "owner": actor.owner}
-    job = await jobs.enqueue(RESTART_TASK, session_hash=actor.session_hash, args=args)
+    job = await jobs.enqueue(
+        TaskName.CONTAINERS_RESTART, session_hash=actor.session_hash, args=args
+    )
     queued = ConfigEditQueued(
         job_id=job.job_id, config_version=edited.config_version, changed=edited.changed
     )

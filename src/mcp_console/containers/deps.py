@@ -9,11 +9,8 @@ from fastapi import Depends, WebSocket
 from mcp_console.auth.deps import AuthSession, websocket_session
 from mcp_console.catalog.api import get_catalog
 from mcp_console.catalog.schemas import CatalogItem
-from mcp_console.containers.docker import DockerAdapter
 from mcp_console.containers.service import Actor, ContainerService
-from mcp_console.containers.wiring import build_container_service
-from mcp_console.core.deps import ServicesDep
-from mcp_console.core.lifespan import AppServices
+from mcp_console.core.deps import provided, registry_of
 
 
 class CatalogLookup(Protocol):
@@ -24,25 +21,14 @@ def actor_of(session: AuthSession) -> Actor:
     return Actor(owner=session.user_email, session_hash=session.session_hash)
 
 
-def _service(services: AppServices) -> ContainerService:
-    docker: DockerAdapter = services.docker
-    return build_container_service(
-        services.settings, services.keys, services.redis, services.database, docker
-    )
-
-
-def get_container_service(services: ServicesDep) -> ContainerService:
-    return _service(services)
-
-
 def websocket_service(websocket: WebSocket) -> ContainerService:
-    return _service(websocket.app.state.services)
+    return registry_of(websocket).get(ContainerService)
 
 
 async def websocket_actor(websocket: WebSocket) -> Actor:
     return actor_of(await websocket_session(websocket))
 
 
-ContainerServiceDep = Annotated[ContainerService, Depends(get_container_service)]
+ContainerServiceDep = Annotated[ContainerService, Depends(provided(ContainerService))]
 # The catalog's own dependency: it also names the user a GitHub refresh acts for.
 CatalogLookupDep = Annotated[CatalogLookup, Depends(get_catalog)]

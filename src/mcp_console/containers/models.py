@@ -3,17 +3,14 @@ references; a resolved secret value never reaches this table."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mcp_console.core.clock import utcnow
 from mcp_console.core.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class ManagedContainer(Base):

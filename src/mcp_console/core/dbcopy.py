@@ -6,12 +6,11 @@ repeated copy never mixes data. Rows go over in batches inside one transaction o
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import MetaData, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mcp_console.core.db import Database
 from mcp_console.core.migrate import current_revisions
-from mcp_console.core.models import metadata
 
 BATCH_ROWS = 500
 
@@ -49,7 +48,8 @@ async def _reset_sequences(target: AsyncConnection, table: Table) -> None:
         )
 
 
-async def copy_database(source_url: str, target_url: str) -> dict[str, int]:
+async def copy_database(source_url: str, target_url: str, metadata: MetaData) -> dict[str, int]:
+    """Rows copied per table of `metadata` (the console's table registry, `mcp_console.tables`)."""
     source_db, target_db = Database(source_url), Database(target_url)
     try:
         async with source_db.engine.connect() as source, target_db.engine.begin() as target:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from redis import exceptions as redis_errors
 from redis.asyncio import ConnectionPool, Redis
@@ -88,11 +88,14 @@ class RedisService:
         raw = await self.call(read)
         return {name: json.loads(value) for name, value in raw.items()}
 
-    async def cache_set(self, key: str, value: str, ttl_seconds: int) -> None:
-        await self.call(lambda r: r.set(key, value, ex=ttl_seconds))
+    async def run_script(self, script: str, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+        """EVAL a Lua script atomically (the one way state changes in several steps); redis-py's
+        stubs type `eval` loosely, hence the cast."""
 
-    async def cache_get(self, key: str) -> str | None:
-        return await self.call(lambda r: r.get(key))
+        async def run(r: Redis) -> Any:
+            return await cast(Any, r).eval(script, len(keys), *keys, *args)
+
+        return await self.call(run)
 
     async def delete(self, *keys: str) -> int:
         if not keys:

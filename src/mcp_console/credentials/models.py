@@ -4,17 +4,14 @@ holds non-secret facts about the value, such as the GitHub login a token belongs
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mcp_console.core.clock import utcnow
 from mcp_console.core.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class StoredCredential(Base):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from mcp_console.auth.deps import CurrentSession
-from mcp_console.core.deps import ServicesDep
+from mcp_console.core.deps import provided
 from mcp_console.core.handlers import ErrorBody
 from mcp_console.github.schemas import GitHubTokenIn, GitHubTokenStatus
 from mcp_console.github.service import GitHubTokenService
@@ -23,11 +23,7 @@ CHECK_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_github_tokens(services: ServicesDep) -> GitHubTokenService:
-    return services.github_tokens
-
-
-GitHubTokensDep = Annotated[GitHubTokenService, Depends(get_github_tokens)]
+GitHubTokensDep = Annotated[GitHubTokenService, Depends(provided(GitHubTokenService))]
 
 
 @router.put("", responses=CHECK_ERRORS, openapi_extra={"x-sensitive": True})

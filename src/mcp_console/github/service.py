@@ -5,10 +5,10 @@ a refresh. Status facts (login, scopes, last check) are kept beside it; they are
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from mcp_console.audit.service import FAILURE, SUCCESS, AuditService
-from mcp_console.catalog.sources.github import requesting_user
 from mcp_console.core.errors import AppError
 from mcp_console.core.keys import DecryptionError
 from mcp_console.credentials.service import CredentialService
@@ -19,6 +19,12 @@ logger = logging.getLogger("mcp_console.github")
 
 KIND, NAME, PURPOSE = "github", "token", "credential"
 SET_ACTION, DELETE_ACTION = "github_token.set", "github_token.delete"
+
+
+# The e-mail of the user whose request is being served (set by the catalog's API dependency, and
+# copied into the refresh task that request starts): `requesting_users_token` sends that user's
+# token to GitHub.
+requesting_user: ContextVar[str | None] = ContextVar("catalog_requesting_user", default=None)
 
 
 class GitHubTokenService:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from mcp_console import __version__
-from mcp_console.core.deps import HealthDep, RedisDep
+from mcp_console.core.deps import RedisDep, provided
+from mcp_console.health.service import HealthMonitor
 
 router = APIRouter(tags=["health"])
+HealthDep = Annotated[HealthMonitor, Depends(provided(HealthMonitor))]
 
 
 @router.get("/health")

@@ -13,7 +13,6 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.redis import RedisService
@@ -76,12 +75,12 @@ def directory_leftovers(data_dir: Path) -> list[DirectoryLeftovers]:
     ]
 
 
-async def cleanup_expired_sessions(ctx: dict[str, Any]) -> dict[str, int]:
-    redis: RedisService = ctx["redis"]
+async def cleanup_expired_sessions(redis: RedisService, data_dir: Path) -> dict[str, int]:
+    """Counts of what was removed: `secret_cache_keys` and `directories`."""
     counts = {"secret_cache_keys": 0, "directories": 0}
     try:
         counts["secret_cache_keys"] = await sweep_secret_cache(redis)
-        for leftovers in directory_leftovers(ctx["settings"].data_dir):
+        for leftovers in directory_leftovers(data_dir):
             counts["directories"] += await sweep_directories(redis, leftovers)
     except AppError as exc:
         logger.warning("cleanup interrupted (%s); the next sweep retries", exc.code)

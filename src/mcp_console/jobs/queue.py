@@ -16,6 +16,8 @@ from mcp_console.jobs.heartbeat import HEARTBEAT_PREFIX
 from mcp_console.jobs.schemas import FINAL_STATES, JobView
 from mcp_console.jobs.store import JobStore, to_view
 
+QUEUE_NAME = "mcp-console:queue"
+
 
 def job_not_found() -> AppError:
     return AppError(

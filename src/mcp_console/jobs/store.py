@@ -8,9 +8,9 @@ timestamps and a sanitised error. Only JSON goes in here.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
+from mcp_console.core.clock import utcnow
 from mcp_console.core.redis import RedisService
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.jobs.schemas import FINAL_STATES, JobView
@@ -20,8 +20,9 @@ SESSION_INDEX_PREFIX = "jobs:session:"
 LIST_LIMIT = 50
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def timestamp() -> str:
+    """Now as ISO 8601 with milliseconds, the form job records carry."""
+    return utcnow().isoformat(timespec="milliseconds")
 
 
 class JobStore:
@@ -35,7 +36,7 @@ class JobStore:
             "task": task,
             "session_hash": session_hash,
             "status": "queued",
-            "queued_at": utc_now(),
+            "queued_at": timestamp(),
             "attempt": 0,
         }
         index_key = SESSION_INDEX_PREFIX + session_hash
@@ -57,7 +58,7 @@ class JobStore:
         current = await self.read(job_id)
         if current and current.get("status") in FINAL_STATES:
             return
-        await self.update(job_id, status=status, finished_at=utc_now(), **fields)
+        await self.update(job_id, status=status, finished_at=timestamp(), **fields)
 
     async def read(self, job_id: str) -> dict[str, Any]:
         return await self.redis.hash_get_json(META_PREFIX + job_id)

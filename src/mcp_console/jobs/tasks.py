@@ -7,11 +7,11 @@ import time
 from typing import Any
 
 from mcp_console.core.errors import AppError
-from mcp_console.jobs.progress import report_progress
+from mcp_console.jobs.runner import JobContext
 
 
 async def diagnostic(
-    ctx: dict[str, Any],
+    job: JobContext,
     echo: str = "ping",
     sleep_seconds: float = 0.0,
     steps: int = 0,
@@ -21,9 +21,9 @@ async def diagnostic(
     with a given code, so the queue's behaviour can be checked end to end."""
     for step in range(steps):
         await asyncio.sleep(sleep_seconds / max(steps, 1))
-        await report_progress(ctx, (step + 1) * 100 // steps, f"step {step + 1} of {steps}")
+        await job.progress((step + 1) * 100 // steps, f"step {step + 1} of {steps}")
     if not steps and sleep_seconds:
         await asyncio.sleep(sleep_seconds)
     if fail_code:
         raise AppError(fail_code, "The diagnostic job was asked to fail.")
-    return {"echo": echo, "worker": ctx.get("worker_name", "unknown"), "finished_at": time.time()}
+    return {"echo": echo, "worker": job.worker_name, "finished_at": time.time()}

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from mcp_console.core.db import create_engine
-from mcp_console.core.models import metadata
+from mcp_console.tables import metadata
 
 config = context.config
 

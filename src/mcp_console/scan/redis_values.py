@@ -13,12 +13,12 @@ from typing import Any
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 
-from mcp_console.auth.store import SESSION_PREFIX
 from mcp_console.catalog.cache import PREFIX as CATALOG_CACHE_PREFIX
 from mcp_console.core.redis import SCAN_BATCH, RedisService
 from mcp_console.scan.matching import CHUNK_CHARS, StreamMatcher, decode, rules_in, safe_name
 from mcp_console.scan.report import Report
 from mcp_console.secrets.cache import CACHE_PREFIX
+from mcp_console.vault.sessions import SESSION_PREFIX
 
 PAGE = 200
 # Where Fernet tokens belong: (key prefix, hash field, or None for the key's string value).

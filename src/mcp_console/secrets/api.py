@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from mcp_console.auth.deps import CurrentSession
+from mcp_console.core.task_names import TaskName
 from mcp_console.jobs.deps import JobQueueDep
 from mcp_console.jobs.schemas import JobAccepted
 from mcp_console.secrets import policy
 from mcp_console.secrets.refs import parse_env
 from mcp_console.secrets.schemas import ResolveRequest
-from mcp_console.secrets.tasks import RESOLVE_TASK
 
 router = APIRouter(prefix="/api/secrets", tags=["secrets"])
 
@@ -26,6 +26,6 @@ async def resolve(body: ResolveRequest, session: CurrentSession, jobs: JobQueueD
     parse_env(body.env)  # malformed references are a 422 now, not a failed job later
     policy.check_config(body.env, "env")
     job = await jobs.enqueue(
-        RESOLVE_TASK, session_hash=session.session_hash, args={"env": body.env}
+        TaskName.SECRETS_RESOLVE, session_hash=session.session_hash, args={"env": body.env}
     )
     return JobAccepted(job_id=job.job_id, status=job.status)

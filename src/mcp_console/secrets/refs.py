@@ -3,21 +3,16 @@
 Anything that starts like a reference (`{{ bw:`, any case, any spacing) must be a complete one,
 otherwise the value is rejected with the key and position: a typo must never be passed on to a
 container as a literal string. Errors name keys, positions and references, never values.
+The grammar itself is defined once, in `core.references`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mcp_console.core.errors import AppError
-
-BUILTIN_FIELDS = frozenset({"password", "username", "notes", "totp", "uri"})
-_START = re.compile(r"\{\{\s*bw\s*:", re.IGNORECASE)
-_REF = re.compile(
-    r"\{\{\s*bw\s*:\s*(?P<item>[A-Za-z0-9][A-Za-z0-9_-]*)\s*:\s*(?P<field>[^{}\s](?:[^{}\n]*[^{}\s])?)\s*\}\}"
-)
+from mcp_console.core.references import REFERENCE, REFERENCE_START
 
 
 @dataclass(frozen=True)
@@ -78,10 +73,10 @@ def malformed(key: str, position: int) -> AppError:
 def parse_value(key: str, value: str) -> list[RefSpan]:
     spans: list[RefSpan] = []
     cursor = 0
-    for start in _START.finditer(value):
+    for start in REFERENCE_START.finditer(value):
         if start.start() < cursor:
             continue
-        match = _REF.match(value, start.start())
+        match = REFERENCE.match(value, start.start())
         if match is None:
             raise malformed(key, start.start())
         spans.append(RefSpan(match.start(), match.end(), SecretRef(match["item"], match["field"])))
@@ -95,4 +90,4 @@ def parse_env(env: Mapping[str, str]) -> ParsedEnv:
 
 
 def has_references(env: Mapping[str, str]) -> bool:
-    return any(_START.search(value) for value in env.values())
+    return any(REFERENCE_START.search(value) for value in env.values())

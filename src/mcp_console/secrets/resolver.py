@@ -13,20 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from mcp_console.auth.bitwarden import BitwardenCli
-from mcp_console.auth.datadirs import LoginDirectories
-from mcp_console.auth.errors import session_invalid
-from mcp_console.auth.setup import build_cli, build_session_store
-from mcp_console.auth.store import SessionRecord, SessionStore
-from mcp_console.core.keys import KeyManager, KeyRing
-from mcp_console.core.logging import SecretRegistry, secret_registry
-from mcp_console.core.redis import RedisService
+from mcp_console.core.keys import KeyRing
+from mcp_console.core.logging import SecretRegistry
 from mcp_console.core.session_ids import SessionHash
-from mcp_console.core.settings import Settings
 from mcp_console.secrets.cache import SecretCache
 from mcp_console.secrets.errors import first_problem
 from mcp_console.secrets.fields import Problem, Resolved, extract_field
 from mcp_console.secrets.refs import ParsedEnv, SecretRef, parse_env
+from mcp_console.vault.bitwarden import BitwardenCli
+from mcp_console.vault.datadirs import LoginDirectories
+from mcp_console.vault.errors import session_invalid
+from mcp_console.vault.sessions import SessionRecord, SessionStore
 
 
 class SecretResolver:
@@ -108,17 +105,3 @@ class SecretResolver:
         declared = {span.ref for name in secret_names for span in parsed.spans.get(name, ())}
         secret = [v.value for ref, v in values.items() if v.secret or ref in declared]
         self._registry.register_session(record.session_hash, secret, record.lifetime_seconds)
-
-
-def build_secret_resolver(
-    settings: Settings, keys: KeyManager, redis: RedisService
-) -> SecretResolver:
-    """The factory the API dependencies and the ARQ worker both use."""
-    return SecretResolver(
-        store=build_session_store(settings, redis),
-        cache=SecretCache(redis, keys.credential),
-        cli=build_cli(settings),
-        ring=keys.credential,
-        dirs=LoginDirectories(settings.data_dir),
-        registry=secret_registry,
-    )

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_console.core.session_ids import SessionHash
-from mcp_console.jobs.progress import report_progress
+from mcp_console.jobs.runner import JobContext
 from mcp_console.secrets.refs import parse_env
-from mcp_console.secrets.resolver import build_secret_resolver
-
-RESOLVE_TASK = "secrets.resolve"
+from mcp_console.secrets.resolver import SecretResolver
 
 
-async def resolve_secrets(ctx: dict[str, Any], *, env: dict[str, str]) -> dict[str, Any]:
-    parsed = parse_env(env)
-    await report_progress(ctx, 10, f"resolving {len(parsed.spans)} reference(s)")
-    resolver = build_secret_resolver(ctx["settings"], ctx["keys"], ctx["redis"])
-    await resolver.resolve(SessionHash(str(ctx["session_hash"])), env)
-    return {"resolved": sorted(parsed.spans), "plain": sorted(set(env) - set(parsed.spans))}
+class SecretTasks:
+    """The secrets jobs, bound to the worker's one resolver (built at start-up)."""
+
+    def __init__(self, resolver: SecretResolver) -> None:
+        self._resolver = resolver
+
+    async def resolve(self, job: JobContext, *, env: dict[str, str]) -> dict[str, Any]:
+        parsed = parse_env(env)
+        await job.progress(10, f"resolving {len(parsed.spans)} reference(s)")
+        await self._resolver.resolve(job.session_hash, env)
+        return {"resolved": sorted(parsed.spans), "plain": sorted(set(env) - set(parsed.spans))}

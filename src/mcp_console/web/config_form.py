@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from mcp_console.core.references import is_reference
 from mcp_console.core.secret_patterns import first_match
 from mcp_console.web.api_client import ApiError
-from mcp_console.web.references import is_reference
 
 NOT_A_REFERENCE = (
     "This variable is declared secret: enter a Bitwarden reference such as "

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mcp_console.web.references import is_reference
+from mcp_console.core.references import is_reference
 
 ACTIVE = frozenset({"running", "restarting", "paused"})
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp_console.core.references import is_reference
 from mcp_console.core.secret_patterns import first_match
-from mcp_console.web.references import is_reference
 
 HIDDEN = "(hidden)"
 

@@ -12,7 +12,6 @@ import io
 import json
 import tarfile
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -40,9 +39,6 @@ CONCURRENCY = 8
 ATTEMPTS = 3
 RETRY_DELAY = 0.2
 TokenProvider = Callable[[], Awaitable[str | None]]
-# The e-mail of the user whose request is being served (set by the catalog's API dependency, and
-# copied into the refresh task that request starts): the token provider sends that user's token.
-requesting_user: ContextVar[str | None] = ContextVar("catalog_requesting_user", default=None)
 ServerFiles = dict[str, dict[str, bytes]]
 
 

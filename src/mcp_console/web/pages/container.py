@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
+from mcp_console.core.references import WHOLE_VALUE_PATTERN
 from mcp_console.web import config_form
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.config_form import EditForm
@@ -30,7 +31,6 @@ from mcp_console.web.inspector_views import (
     tool_blocks,
 )
 from mcp_console.web.log_proxy import error_event, open_logs, plain_lines, relay
-from mcp_console.web.references import REFERENCE_PATTERN
 from mcp_console.web.render import is_htmx, render
 from mcp_console.web.schema_forms import FormField, prompt_fields, read_form, schema_fields
 
@@ -136,7 +136,7 @@ def _config_edit(header: Header, submit: Submit | None) -> dict[str, Any]:
     return {
         "edit": edit,
         "edit_url": f"/containers/{_quoted(header.row.container_id)}/config",
-        "reference_pattern": REFERENCE_PATTERN,
+        "reference_pattern": WHOLE_VALUE_PATTERN,
         "status_code": edit.status,
     }
 

@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from mcp_console.core.references import WHOLE_VALUE_PATTERN, is_reference
 from mcp_console.core.secret_patterns import first_match
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
@@ -37,7 +38,6 @@ from mcp_console.web.pages.catalog import (
     item_url,
 )
 from mcp_console.web.pages.jobs import go_to, job_url
-from mcp_console.web.references import REFERENCE_PATTERN, is_reference
 from mcp_console.web.render import render
 from mcp_console.web.schema_forms import (
     REQUIRED,
@@ -295,7 +295,7 @@ def _install_page(
         "field_errors": {**placed, **answers.errors},
         "unplaced_errors": {k: m for k, m in api_errors.items() if k not in known},
         "error": error,
-        "reference_pattern": REFERENCE_PATTERN,
+        "reference_pattern": WHOLE_VALUE_PATTERN,
         "catalog_sets": catalog_settings(item),
         "preview": preview,
     }

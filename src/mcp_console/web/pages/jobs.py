@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from mcp_console.core.task_names import TaskName
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.pages.catalog import item_url
@@ -17,8 +18,10 @@ from mcp_console.web.render import is_htmx, render
 router = APIRouter()
 
 ACTIVE = frozenset({"queued", "running"})
-INSTALL_TASK = "containers.install"
-TASK_LABELS = {INSTALL_TASK: "Install a server", "secrets.resolve": "Resolve secrets"}
+TASK_LABELS: dict[str, str] = {
+    TaskName.CONTAINERS_INSTALL: "Install a server",
+    TaskName.SECRETS_RESOLVE: "Resolve secrets",
+}
 
 
 def job_url(job_id: str, item_id: str | None = None) -> str:
@@ -94,7 +97,7 @@ async def job_page(
     if container_url and is_htmx(request):
         return go_to(request, container_url)  # the poll saw the install finish: land there
     task = str(job.get("task", ""))
-    install = task == INSTALL_TASK
+    install = task == TaskName.CONTAINERS_INSTALL
     context: dict[str, Any] = {
         "page_title": TASK_LABELS.get(task, task),
         "nav": "jobs",

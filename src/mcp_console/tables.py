@@ -1,4 +1,5 @@
-"""Imports every table module so the metadata (for Alembic and `db copy`) is complete."""
+"""The table registry: imports every table module so the metadata (for Alembic and `db copy`)
+is complete. It lives above the domains, beside the composition root (`app.py`, `worker.py`)."""
 
 from mcp_console.audit import models as audit_models
 from mcp_console.catalog import models as catalog_models

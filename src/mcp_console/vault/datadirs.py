@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mcp_console.core.session_ids import SessionHash
 
-logger = logging.getLogger("mcp_console.auth.datadirs")
+logger = logging.getLogger("mcp_console.vault.datadirs")
 
 
 class LoginDirectories:

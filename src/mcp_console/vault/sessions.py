@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
-from mcp_console.auth.lua import run_script
 from mcp_console.core.redis import RedisService
 from mcp_console.core.session_ids import SessionHash
 
@@ -116,14 +115,14 @@ class SessionStore:
         self, session_hash: SessionHash, email: str, encrypted_bw_key: str
     ) -> SessionRecord:
         args = (self._idle_ms, self._max_ms, email, encrypted_bw_key)
-        await run_script(self._redis, _CREATE, [self.key(session_hash)], args)
+        await self._redis.run_script(_CREATE, [self.key(session_hash)], args)
         record = await self.touch(session_hash)
         assert record is not None, "a session just created cannot be missing"
         return record
 
     async def touch(self, session_hash: SessionHash) -> SessionRecord | None:
         """Renew the sliding expiry and return the record, or None if missing/expired."""
-        raw = await run_script(self._redis, _TOUCH, [self.key(session_hash)], [self._idle_ms])
+        raw = await self._redis.run_script(_TOUCH, [self.key(session_hash)], [self._idle_ms])
         if not raw:
             return None
         fields = {str(raw[i]): str(raw[i + 1]) for i in range(0, len(raw), 2)}

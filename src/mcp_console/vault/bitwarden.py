@@ -23,7 +23,7 @@ from typing import Any
 
 from mcp_console.core.errors import AppError
 
-logger = logging.getLogger("mcp_console.auth.bitwarden")
+logger = logging.getLogger("mcp_console.vault.bitwarden")
 
 # Environment handed to `bw`: what Node needs to run and reach the network, nothing else (the
 # console's own keys and settings stay out). `BITWARDENCLI_*` passes so operators can set the

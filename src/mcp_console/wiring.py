@@ -1,0 +1,233 @@
+"""Builders for every shared object, used only by the composition roots (`app.py`, `worker.py`),
+the CLI and tests: the one place that knows how settings turn into clients and services.
+
+Each builder takes the shared clients it needs rather than making its own, so a process holds
+one Redis pool, one database engine, one Docker client and one SSRF guard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+
+from mcp_console.audit.service import AuditService
+from mcp_console.auth.ratelimit import LoginRateLimiter
+from mcp_console.auth.service import AuthService
+from mcp_console.catalog.cache import CatalogCache
+from mcp_console.catalog.custom_sources import CustomSources
+from mcp_console.catalog.documents import DocumentLimits, DocumentReader
+from mcp_console.catalog.refresh import CatalogLoader
+from mcp_console.catalog.service import CatalogService
+from mcp_console.catalog.sources import CatalogSource
+from mcp_console.catalog.sources.docker import DockerCatalogSource
+from mcp_console.catalog.sources.github import GitHubRegistrySource, TokenProvider
+from mcp_console.catalog.sources.official import OfficialRegistrySource
+from mcp_console.containers.docker import DockerAdapter
+from mcp_console.containers.locks import ContainerLocks
+from mcp_console.containers.service import ContainerService
+from mcp_console.core.db import Database
+from mcp_console.core.keys import KeyManager
+from mcp_console.core.logging import secret_registry
+from mcp_console.core.redis import RedisService
+from mcp_console.core.settings import Settings
+from mcp_console.core.ssrf import SafeFetcher, SsrfGuard, SsrfPolicy
+from mcp_console.credentials.service import CredentialService
+from mcp_console.github.client import GitHubUserClient
+from mcp_console.github.service import GitHubTokenService
+from mcp_console.inspector import schemas as inspector_schemas
+from mcp_console.inspector.client import Limits, McpClient, connect_docker_stdio, connect_remote
+from mcp_console.inspector.pool import StdioSessionPool
+from mcp_console.inspector.service import RemoteConnector
+from mcp_console.jobs.queue import QUEUE_NAME, JobQueue
+from mcp_console.jobs.serialization import deserialize, serialize
+from mcp_console.jobs.store import JobStore
+from mcp_console.secrets.cache import SecretCache
+from mcp_console.secrets.resolver import SecretResolver
+from mcp_console.vault.bitwarden import BitwardenCli
+from mcp_console.vault.datadirs import LoginDirectories
+from mcp_console.vault.sessions import SessionStore
+
+
+def build_redis(settings: Settings) -> RedisService:
+    return RedisService(settings.redis_url, settings.redis_timeout_seconds)
+
+
+def build_ssrf_guard(settings: Settings) -> SsrfGuard:
+    return SsrfGuard(SsrfPolicy.from_settings(settings))
+
+
+def build_cli(settings: Settings) -> BitwardenCli:
+    return BitwardenCli(settings.bitwarden_cli_path, settings.bitwarden_cli_timeout_seconds)
+
+
+def build_session_store(settings: Settings, redis: RedisService) -> SessionStore:
+    return SessionStore(
+        redis, settings.session_timeout_minutes * 60, settings.session_max_hours * 3600
+    )
+
+
+def build_auth_service(settings: Settings, keys: KeyManager, redis: RedisService) -> AuthService:
+    return AuthService(
+        cli=build_cli(settings),
+        store=build_session_store(settings, redis),
+        limiter=LoginRateLimiter(
+            redis,
+            per_address=settings.login_rate_limit_per_address,
+            per_email=settings.login_rate_limit_per_email,
+            window_seconds=settings.login_rate_limit_window_seconds,
+        ),
+        cache=SecretCache(redis, keys.credential),
+        dirs=LoginDirectories(settings.data_dir),
+        ring=keys.credential,
+        hasher=keys.session_hasher,
+        registry=secret_registry,
+        cli_timeout_seconds=settings.bitwarden_cli_timeout_seconds,
+    )
+
+
+def build_secret_resolver(
+    settings: Settings, keys: KeyManager, redis: RedisService
+) -> SecretResolver:
+    return SecretResolver(
+        store=build_session_store(settings, redis),
+        cache=SecretCache(redis, keys.credential),
+        cli=build_cli(settings),
+        ring=keys.credential,
+        dirs=LoginDirectories(settings.data_dir),
+        registry=secret_registry,
+    )
+
+
+def build_container_service(
+    settings: Settings,
+    keys: KeyManager,
+    redis: RedisService,
+    database: Database,
+    docker: DockerAdapter,
+) -> ContainerService:
+    return ContainerService(
+        docker=docker,
+        database=database,
+        resolver=build_secret_resolver(settings, keys, redis),
+        audit=AuditService(database),
+        locks=ContainerLocks(redis),
+        settings=settings,
+    )
+
+
+def build_job_queue(settings: Settings, redis: RedisService) -> JobQueue:
+    """ARQ needs a bytes (not decoded) Redis connection, with the same short timeouts as the
+    rest of the console so a Redis outage fails fast here too."""
+    pool = ConnectionPool.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_timeout_seconds,
+        socket_connect_timeout=settings.redis_timeout_seconds,
+    )
+    arq = ArqRedis(
+        connection_pool=pool,
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        default_queue_name=QUEUE_NAME,
+    )
+    return JobQueue(arq, build_job_store(settings, redis), redis)
+
+
+def build_job_store(settings: Settings, redis: RedisService) -> JobStore:
+    return JobStore(redis, settings.job_retention_hours * 3600)
+
+
+def build_github_token_service(
+    settings: Settings, database: Database, keys: KeyManager, guard: SsrfGuard
+) -> GitHubTokenService:
+    client = GitHubUserClient(settings.github_api_url, SafeFetcher(guard))
+    return GitHubTokenService(CredentialService(database, keys), client, AuditService(database))
+
+
+def build_catalog_service(
+    settings: Settings,
+    redis: RedisService,
+    database: Database,
+    guard: SsrfGuard | None = None,
+    github_token: TokenProvider | None = None,
+) -> CatalogService:
+    fetcher = SafeFetcher(guard or build_ssrf_guard(settings))
+    reader = DocumentReader(DocumentLimits.from_settings(settings))
+    github_url = f"{settings.github_api_url.rstrip('/')}/repos/{settings.catalog_github_repo}"
+    builtin: dict[str, tuple[CatalogSource, str]] = {
+        "docker": (
+            DockerCatalogSource("docker", settings.catalog_docker_url, fetcher, reader),
+            settings.catalog_docker_url,
+        ),
+        "github": (
+            GitHubRegistrySource(
+                settings.github_api_url,
+                settings.catalog_github_repo,
+                fetcher,
+                github_token,
+                reader,
+            ),
+            github_url,
+        ),
+        "official": (
+            OfficialRegistrySource(
+                settings.catalog_official_url,
+                settings.catalog_official_max_pages,
+                fetcher,
+                reader,
+            ),
+            settings.catalog_official_url,
+        ),
+    }
+    enabled = [part.strip() for part in settings.catalog_sources.split(",") if part.strip()]
+    cache = CatalogCache(
+        redis, settings.catalog_cache_ttl_seconds, settings.catalog_error_ttl_seconds
+    )
+    custom = CustomSources(
+        database,
+        fetcher.guard,
+        cache,
+        AuditService(database),
+        settings.catalog_max_private_sources,
+        frozenset(builtin),
+    )
+    loader = CatalogLoader(
+        cache,
+        wait_seconds=settings.catalog_search_wait_seconds,
+        fetch_seconds=settings.catalog_fetch_timeout_seconds,
+        is_current=custom.is_current,
+    )
+    return CatalogService(builtin, enabled, loader, custom, fetcher, reader)
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        init_seconds=settings.mcp_init_timeout_seconds,
+        call_seconds=settings.mcp_call_timeout_seconds,
+    )
+
+
+def stdio_pool(docker: DockerAdapter, limits: Limits) -> StdioSessionPool:
+    """Sessions over `docker attach` to the container's own stdin/stdout (docs/INSPECTOR.md)."""
+
+    @contextlib.asynccontextmanager
+    async def attached(docker_id: str) -> AsyncIterator[McpClient]:
+        sock = await docker.attach_stdio(docker_id)
+        async with connect_docker_stdio(sock, limits) as client:
+            yield client
+
+    return StdioSessionPool(attached)
+
+
+def remote_connector(guard: SsrfGuard, limits: Limits) -> RemoteConnector:
+    """Checks the URL (400 SSRF_BLOCKED with a reason) before the pinned client connects."""
+
+    @contextlib.asynccontextmanager
+    async def connect(server: inspector_schemas.RemoteServer) -> AsyncIterator[McpClient]:
+        await guard.validate_url(str(server.url))
+        async with connect_remote(server, guard.httpx2_client, limits) as client:
+            yield client
+
+    return connect

@@ -10,6 +10,7 @@ from typing import Any
 import docker
 import pytest
 
+from mcp_console.containers.docker import DockerAdapter
 from mcp_console.core.logging import configure_logging
 from tests.support.containers import (  # noqa: F401
     Console,
@@ -69,6 +70,27 @@ def test_async_create_succeeds_with_the_container_id(
         console.client.get(f"/api/jobs/{job_id}", headers=console.login().headers).status_code
         == 404
     )
+
+
+def test_one_worker_process_builds_one_docker_client_for_all_its_jobs(
+    console: Console, busybox_image: BuiltImage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's composition root builds the Docker client at start-up, not per job: the real
+    constructor runs, and is counted, for a worker that runs three install jobs."""
+    constructed: list[DockerAdapter] = []
+    real_init = DockerAdapter.__init__
+
+    def counting_init(adapter: DockerAdapter, *args: Any, **kwargs: Any) -> None:
+        constructed.append(adapter)
+        real_init(adapter, *args, **kwargs)
+
+    monkeypatch.setattr(DockerAdapter, "__init__", counting_init)
+    user = console.login()
+    job_ids = [_enqueue(console, user, {"config": {"image": busybox_image.tag}}) for _ in range(3)]
+    run_worker(console)
+    statuses = [_job(console, user, job_id)["status"] for job_id in job_ids]
+    assert statuses == ["succeeded"] * 3
+    assert len(constructed) == 1
 
 
 def test_async_create_with_a_token_in_plain_text_is_422_and_queues_nothing(

@@ -27,7 +27,7 @@ from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
 from mcp_console.vault.bitwarden import BitwardenCli
-from mcp_console.wiring import build_auth_service, build_secret_resolver
+from mcp_console.wiring import build_auth_service, build_secret_resolver, build_vault
 
 COLD_ROUNDS = 5
 WARM_ROUNDS = 50
@@ -65,8 +65,9 @@ class Bench:
         )
         keys = KeyManager.from_settings(self.settings, secret_registry)
         self.redis = RedisService(self.settings.redis_url)
-        self.auth = build_auth_service(self.settings, keys, self.redis)
-        self.resolver = build_secret_resolver(self.settings, keys, self.redis)
+        vault = build_vault(self.settings, keys, self.redis)
+        self.auth = build_auth_service(self.settings, keys, self.redis, vault)
+        self.resolver = build_secret_resolver(keys, vault)
         self.account = self.fake.add_account("bench@example.test")
 
     async def login(self) -> AuthSession:

@@ -47,7 +47,9 @@ from mcp_console.wiring import (
     build_github_token_service,
     build_job_queue,
     build_redis,
+    build_secret_resolver,
     build_ssrf_guard,
+    build_vault,
     limits_of,
     remote_connector,
     stdio_pool,
@@ -108,15 +110,18 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
     docker = DockerAdapter(settings.docker_host)
     stack.push_async_callback(docker.close)
     guard = build_ssrf_guard(settings)
+    audit = AuditService(database)
+    vault = build_vault(settings, keys, redis)
     jobs = build_job_queue(settings, redis)
     stack.push_async_callback(jobs.close)
-    github_tokens = build_github_token_service(settings, database, keys, guard)
+    github_tokens = build_github_token_service(settings, database, keys, guard, audit)
     stack.push_async_callback(github_tokens.aclose)
     catalog = build_catalog_service(
-        settings, redis, database, guard, github_token=github_tokens.requesting_users_token
+        settings, redis, database, guard, github_tokens.requesting_users_token, audit
     )
     stack.push_async_callback(catalog.aclose)
-    containers = build_container_service(settings, keys, redis, database, docker)
+    resolver = build_secret_resolver(keys, vault)
+    containers = build_container_service(settings, redis, database, docker, resolver, audit)
     limits = limits_of(settings)
     pool = stdio_pool(docker, limits)
     stack.push_async_callback(pool.close)
@@ -129,8 +134,8 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
         (JobQueue, jobs),
         (CatalogService, catalog),
         (GitHubTokenService, github_tokens),
-        (AuthService, build_auth_service(settings, keys, redis)),
-        (AuditService, AuditService(database)),
+        (AuthService, build_auth_service(settings, keys, redis, vault)),
+        (AuditService, audit),
         (ContainerService, containers),
         (
             InspectorService,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -69,18 +70,39 @@ def build_session_store(settings: Settings, redis: RedisService) -> SessionStore
     )
 
 
-def build_auth_service(settings: Settings, keys: KeyManager, redis: RedisService) -> AuthService:
-    return AuthService(
+@dataclass(frozen=True)
+class Vault:
+    """The vault parts a process shares between login (`auth`) and resolution (`secrets`)."""
+
+    cli: BitwardenCli
+    store: SessionStore
+    dirs: LoginDirectories
+    cache: SecretCache
+
+
+def build_vault(settings: Settings, keys: KeyManager, redis: RedisService) -> Vault:
+    return Vault(
         cli=build_cli(settings),
         store=build_session_store(settings, redis),
+        dirs=LoginDirectories(settings.data_dir),
+        cache=SecretCache(redis, keys.credential),
+    )
+
+
+def build_auth_service(
+    settings: Settings, keys: KeyManager, redis: RedisService, vault: Vault
+) -> AuthService:
+    return AuthService(
+        cli=vault.cli,
+        store=vault.store,
         limiter=LoginRateLimiter(
             redis,
             per_address=settings.login_rate_limit_per_address,
             per_email=settings.login_rate_limit_per_email,
             window_seconds=settings.login_rate_limit_window_seconds,
         ),
-        cache=SecretCache(redis, keys.credential),
-        dirs=LoginDirectories(settings.data_dir),
+        cache=vault.cache,
+        dirs=vault.dirs,
         ring=keys.credential,
         hasher=keys.session_hasher,
         registry=secret_registry,
@@ -88,31 +110,30 @@ def build_auth_service(settings: Settings, keys: KeyManager, redis: RedisService
     )
 
 
-def build_secret_resolver(
-    settings: Settings, keys: KeyManager, redis: RedisService
-) -> SecretResolver:
+def build_secret_resolver(keys: KeyManager, vault: Vault) -> SecretResolver:
     return SecretResolver(
-        store=build_session_store(settings, redis),
-        cache=SecretCache(redis, keys.credential),
-        cli=build_cli(settings),
+        store=vault.store,
+        cache=vault.cache,
+        cli=vault.cli,
         ring=keys.credential,
-        dirs=LoginDirectories(settings.data_dir),
+        dirs=vault.dirs,
         registry=secret_registry,
     )
 
 
 def build_container_service(
     settings: Settings,
-    keys: KeyManager,
     redis: RedisService,
     database: Database,
     docker: DockerAdapter,
+    resolver: SecretResolver,
+    audit: AuditService,
 ) -> ContainerService:
     return ContainerService(
         docker=docker,
         database=database,
-        resolver=build_secret_resolver(settings, keys, redis),
-        audit=AuditService(database),
+        resolver=resolver,
+        audit=audit,
         locks=ContainerLocks(redis),
         settings=settings,
     )
@@ -140,10 +161,10 @@ def build_job_store(settings: Settings, redis: RedisService) -> JobStore:
 
 
 def build_github_token_service(
-    settings: Settings, database: Database, keys: KeyManager, guard: SsrfGuard
+    settings: Settings, database: Database, keys: KeyManager, guard: SsrfGuard, audit: AuditService
 ) -> GitHubTokenService:
     client = GitHubUserClient(settings.github_api_url, SafeFetcher(guard))
-    return GitHubTokenService(CredentialService(database, keys), client, AuditService(database))
+    return GitHubTokenService(CredentialService(database, keys), client, audit)
 
 
 def build_catalog_service(
@@ -152,7 +173,9 @@ def build_catalog_service(
     database: Database,
     guard: SsrfGuard | None = None,
     github_token: TokenProvider | None = None,
+    audit: AuditService | None = None,
 ) -> CatalogService:
+    """Tests may leave out the shared guard and audit log; the roots pass their own."""
     fetcher = SafeFetcher(guard or build_ssrf_guard(settings))
     reader = DocumentReader(DocumentLimits.from_settings(settings))
     github_url = f"{settings.github_api_url.rstrip('/')}/repos/{settings.catalog_github_repo}"
@@ -189,7 +212,7 @@ def build_catalog_service(
         database,
         fetcher.guard,
         cache,
-        AuditService(database),
+        audit or AuditService(database),
         settings.catalog_max_private_sources,
         frozenset(builtin),
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from arq.worker import Worker
 
+from mcp_console.audit.service import AuditService
 from mcp_console.containers.docker import DockerAdapter
 from mcp_console.containers.service import ContainerService
 from mcp_console.containers.tasks import ContainerTasks
@@ -30,6 +31,7 @@ from mcp_console.wiring import (
     build_job_store,
     build_redis,
     build_secret_resolver,
+    build_vault,
 )
 
 
@@ -50,13 +52,15 @@ class WorkerServices:
         redis = build_redis(settings)
         database = Database(settings.database_url)
         docker = DockerAdapter(settings.docker_host)
+        resolver = build_secret_resolver(keys, build_vault(settings, keys, redis))
+        audit = AuditService(database)
         return cls(
             redis=redis,
             database=database,
             docker=docker,
             jobs=build_job_store(settings, redis),
-            resolver=build_secret_resolver(settings, keys, redis),
-            containers=build_container_service(settings, keys, redis, database, docker),
+            resolver=resolver,
+            containers=build_container_service(settings, redis, database, docker, resolver, audit),
         )
 
     async def aclose(self) -> None:

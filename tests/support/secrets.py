@@ -17,7 +17,7 @@ from mcp_console.core.logging import secret_registry
 from mcp_console.core.redis import RedisService
 from mcp_console.core.settings import Settings
 from mcp_console.secrets.resolver import SecretResolver
-from mcp_console.wiring import build_auth_service, build_secret_resolver
+from mcp_console.wiring import build_auth_service, build_secret_resolver, build_vault
 from tests.support.auth import fake_bw_settings
 from tests.support.bitwarden import FakeBitwarden
 
@@ -29,8 +29,9 @@ class Parts:
         self.settings = settings
         self.keys = keys
         self.redis = redis
-        self.auth: AuthService = build_auth_service(settings, keys, redis)
-        self.resolver: SecretResolver = build_secret_resolver(settings, keys, redis)
+        vault = build_vault(settings, keys, redis)
+        self.auth: AuthService = build_auth_service(settings, keys, redis, vault)
+        self.resolver: SecretResolver = build_secret_resolver(keys, vault)
 
     def cli_dir(self, session: AuthSession) -> Path:
         return self.settings.data_dir / "bitwarden" / session.session_hash

@@ -8,11 +8,12 @@ from fastapi import APIRouter
 
 from mcp_console import __version__
 from mcp_console.core.deps import HealthDep, RedisDep
+from mcp_console.health.schemas import HealthReport
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthReport)
 async def health(monitor: HealthDep) -> dict[str, Any]:
     return {"version": __version__, **monitor.summary()}
 

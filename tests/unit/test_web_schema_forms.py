@@ -3,6 +3,7 @@ and the submitted strings back as typed JSON values."""
 
 from __future__ import annotations
 
+from mcp_console.inspector.schemas import PromptArgument
 from mcp_console.web.schema_forms import (
     REQUIRED,
     FormField,
@@ -91,7 +92,9 @@ def test_missing_required_and_untypable_values_are_errors_beside_their_fields() 
 
 
 def test_prompt_arguments_are_strings_with_the_servers_required_flag() -> None:
-    fields = prompt_fields([{"name": "topic", "required": True}, {"name": "style"}])
+    fields = prompt_fields(
+        [PromptArgument(name="topic", required=True), PromptArgument(name="style")]
+    )
     assert [(f.name, f.kind, f.required) for f in fields] == [
         ("topic", "string", True),
         ("style", "string", False),

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from mcp_console.auth.deps import CurrentSession
 from mcp_console.catalog.ownership import Viewer
 from mcp_console.catalog.schemas import (
+    CacheCleared,
     CatalogItem,
     CatalogPage,
     CatalogQuery,
@@ -80,8 +81,8 @@ async def delete_source(catalog: CatalogDep, source_id: str) -> Response:
 
 
 @router.delete("/cache")
-async def clear_cache(catalog: CatalogDep) -> dict[str, int]:
-    return {"deleted": await catalog.service.clear_cache(catalog.viewer)}
+async def clear_cache(catalog: CatalogDep) -> CacheCleared:
+    return CacheCleared(deleted=await catalog.service.clear_cache(catalog.viewer))
 
 
 @router.get("/{item_id:path}")

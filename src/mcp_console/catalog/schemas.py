@@ -198,3 +198,9 @@ class SourceOut(BaseModel):
         "`ok`: a copy is cached.",
     )
     last_error: SourceError | None = None
+
+
+class CacheCleared(BaseModel):
+    """`DELETE /api/catalog/cache`: how many cached catalog copies were dropped."""
+
+    deleted: int

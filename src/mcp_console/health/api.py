@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends
 
 from mcp_console import __version__
 from mcp_console.core.deps import RedisDep, provided
+from mcp_console.health.schemas import HealthReport
 from mcp_console.health.service import HealthMonitor
 
 router = APIRouter(tags=["health"])
 HealthDep = Annotated[HealthMonitor, Depends(provided(HealthMonitor))]
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthReport)
 async def health(monitor: HealthDep) -> dict[str, Any]:
     return {"version": __version__, **monitor.summary()}
 

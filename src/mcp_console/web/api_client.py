@@ -1,12 +1,64 @@
-"""The UI's only way to the API: its public HTTP contract, with errors turned into exceptions."""
+"""The UI's only way to the API: one typed method per call the UI makes, every API path in
+this module, answers parsed into the API's own schemas (`mcp_console.<domain>.schemas`) so a
+renamed response field fails type checking here and in the pages, not at run time. Error
+answers become exceptions (`ApiError`, `SessionInvalidError`).
+
+Request bodies are the API's request models built with `model_construct`: unvalidated on
+purpose, so the API stays the judge of what the user typed and its 422 names the field.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
+
+from mcp_console.audit.schemas import AuditPage
+from mcp_console.auth.schemas import (
+    ApiKeyLogin,
+    LoginResponse,
+    MasterPasswordLogin,
+    SessionResponse,
+)
+from mcp_console.catalog.schemas import (
+    CacheCleared,
+    CatalogItem,
+    CatalogPage,
+    SourceCreate,
+    SourceIn,
+    SourceOut,
+)
+from mcp_console.containers.schemas import (
+    ActionResult,
+    ConfigEdited,
+    ContainerConfigView,
+    ContainerList,
+    ContainerView,
+    InstallPreview,
+    InstallRequest,
+)
+from mcp_console.github.schemas import GitHubTokenIn, GitHubTokenStatus
+from mcp_console.health.schemas import HealthReport
+from mcp_console.inspector.schemas import (
+    PromptGetRequest,
+    PromptInfo,
+    PromptList,
+    PromptMessages,
+    ResourceContents,
+    ResourceInfo,
+    ResourceList,
+    ServerCapabilities,
+    ToolCallRequest,
+    ToolCallResult,
+    ToolInfo,
+    ToolList,
+)
+from mcp_console.jobs.schemas import JobAccepted, JobList, JobView
 
 
 @dataclass
@@ -97,49 +149,182 @@ def _auth(session_id: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {session_id}"} if session_id else {}
 
 
+Model = TypeVar("Model", bound=BaseModel)
+ContainerAction = Literal["start", "stop", "restart"]
+SOURCES = TypeAdapter(list[SourceOut])
+
+
+def _segment(value: str, safe: str = "") -> str:
+    """A path segment from user input (an id, a tool name): quoted, never a path of its own."""
+    return quote(value, safe=safe)
+
+
+def _json_body(request: BaseModel) -> Any:
+    """The fields the caller set, as JSON; a `SecretStr` (a password, a token) is sent as its
+    value: masking is for logs and answers, not for the request that carries it."""
+    fields = request.model_dump(exclude_unset=True, warnings=False)
+    return to_jsonable_python(
+        {k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in fields.items()}
+    )
+
+
+def _container(container_id: str, rest: str = "") -> str:
+    return f"/api/containers/{_segment(container_id)}{rest}"
+
+
+def _inspector(container_id: str, rest: str) -> str:
+    return f"/api/inspector/{_segment(container_id)}/{rest}"
+
+
+def _source(source_id: str) -> str:
+    return f"/api/catalog/sources/{_segment(source_id)}"
+
+
+def _job(job_id: str, rest: str = "") -> str:
+    return f"/api/jobs/{_segment(job_id)}{rest}"
+
+
 class ApiClient:
-    """Thin wrapper over one shared `httpx.AsyncClient` (base URL `API_URL`)."""
+    """Typed calls over one shared `httpx.AsyncClient` (base URL `API_URL`). `session` is the
+    API session id, sent as the bearer token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
 
-    async def request(
+    async def _send(
         self,
         method: str,
         path: str,
+        session: str | None,
         *,
-        session_id: str | None = None,
-        json: Any = None,
+        body: BaseModel | dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Any:
+    ) -> httpx.Response:
+        """The answer, whose status was checked: an error answer or no answer raises."""
         try:
             response = await self._http.request(
                 method,
                 path,
-                json=json,
+                json=_json_body(body) if isinstance(body, BaseModel) else body,
                 params=params,
-                headers={**_auth(session_id), **(headers or {})},
+                headers={**_auth(session), **(headers or {})},
             )
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
         _raise_for_error(response)
-        return response.json() if response.content else None
+        return response
 
-    async def open_stream(
+    async def _answer(
         self,
+        model: type[Model],
+        method: str,
         path: str,
+        session: str | None,
         *,
-        session_id: str,
-        params: dict[str, str],
+        body: BaseModel | dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Model:
+        """The answer parsed into the API's response model."""
+        response = await self._send(
+            method, path, session, body=body, params=params, headers=headers
+        )
+        return model.model_validate_json(response.content)
+
+    # -- health and sessions ---------------------------------------------------------------
+
+    async def health(self) -> HealthReport | None:
+        """The health report whatever its status (a degraded API still answers with details);
+        None when the API did not answer with one."""
+        try:
+            response = await self._http.get("/health")
+            return HealthReport.model_validate_json(response.content)
+        except (httpx.HTTPError, ValidationError):
+            return None
+
+    async def login(
+        self, login: MasterPasswordLogin | ApiKeyLogin, browser_address: str | None
+    ) -> LoginResponse:
+        """The browser's address goes along, so the API's per-address login limit counts each
+        browser rather than this one web process (the API believes it from FORWARDED_ALLOW_IPS)."""
+        forwarded = {"X-Forwarded-For": browser_address} if browser_address else {}
+        return await self._answer(
+            LoginResponse, "POST", "/api/auth/login", None, body=login, headers=forwarded
+        )
+
+    async def logout(self, session: str) -> None:
+        await self._send("POST", "/api/auth/logout", session)
+
+    async def current_session(self, session: str) -> SessionResponse:
+        return await self._answer(SessionResponse, "GET", "/api/auth/session", session)
+
+    # -- containers ------------------------------------------------------------------------
+
+    async def list_containers(self, session: str, *, stats: bool) -> list[ContainerView]:
+        """Every container of the user, stopped ones too; `stats` adds CPU and memory use."""
+        params = {"all": "true", "stats": "true" if stats else "false"}
+        listing = await self._answer(
+            ContainerList, "GET", "/api/containers", session, params=params
+        )
+        return listing.containers
+
+    async def container_config(self, session: str, container_id: str) -> ContainerConfigView:
+        path = _container(container_id, "/config")
+        return await self._answer(ContainerConfigView, "GET", path, session)
+
+    async def edit_container_config(
+        self, session: str, container_id: str, edit: dict[str, Any], *, restart: bool
+    ) -> ConfigEdited:
+        """`edit` is a `ConfigEdit` as the form entered it: numbers stay text, for the API to
+        type them and name a bad one (`config_form.payload`)."""
+        path = _container(container_id, "/config")
+        params = {"restart": "true"} if restart else None
+        return await self._answer(ConfigEdited, "PATCH", path, session, body=edit, params=params)
+
+    async def container_action(
+        self, session: str, container_id: str, action: ContainerAction
+    ) -> ActionResult:
+        path = _container(container_id, f"/{action}")
+        return await self._answer(ActionResult, "POST", path, session)
+
+    async def delete_container(self, session: str, container_id: str, *, force: bool) -> None:
+        await self._send(
+            "DELETE", _container(container_id) + ("?force=true" if force else ""), session
+        )
+
+    async def preview_install(self, session: str, install: InstallRequest) -> InstallPreview:
+        """The install's dry run: the exact config it would create, nothing created."""
+        return await self._answer(
+            InstallPreview,
+            "POST",
+            "/api/containers/install",
+            session,
+            body=install,
+            params={"dry_run": "true"},
+        )
+
+    async def start_install(self, session: str, install: InstallRequest) -> JobAccepted:
+        """The install as a background job."""
+        return await self._answer(
+            JobAccepted,
+            "POST",
+            "/api/containers/install",
+            session,
+            body=install,
+            params={"async": "true"},
+        )
+
+    async def open_logs(
+        self, session: str, container_id: str, params: dict[str, str]
     ) -> httpx.Response:
-        """A streamed GET whose status was checked (an error answer raises like `request`);
-        the caller reads it and must `aclose()` it."""
+        """The container's log stream (server-sent events), its status checked (an error answer
+        raises like any call); the caller reads it and must `aclose()` it."""
         request = self._http.build_request(
             "GET",
-            path,
+            _container(container_id, "/logs"),
             params=params,
-            headers={**_auth(session_id), "Accept": "text/event-stream"},
+            headers={**_auth(session), "Accept": "text/event-stream"},
             timeout=STREAM_TIMEOUT,
         )
         try:
@@ -152,18 +337,95 @@ class ApiClient:
             _raise_for_error(response)
         return response
 
-    async def login(self, payload: dict[str, str], browser_address: str | None) -> dict[str, Any]:
-        """The browser's address goes along, so the API's per-address login limit counts each
-        browser rather than this one web process (the API believes it from FORWARDED_ALLOW_IPS)."""
-        forwarded = {"X-Forwarded-For": browser_address} if browser_address else {}
-        body: dict[str, Any] = await self.request(
-            "POST", "/api/auth/login", json=payload, headers=forwarded
+    # -- inspector -------------------------------------------------------------------------
+
+    async def capabilities(self, session: str, container_id: str) -> ServerCapabilities:
+        path = _inspector(container_id, "capabilities")
+        return await self._answer(ServerCapabilities, "GET", path, session)
+
+    async def list_tools(self, session: str, container_id: str) -> list[ToolInfo]:
+        path = _inspector(container_id, "tools")
+        return (await self._answer(ToolList, "GET", path, session)).tools
+
+    async def call_tool(
+        self, session: str, container_id: str, name: str, arguments: dict[str, Any]
+    ) -> ToolCallResult:
+        """`arguments` are the tool's own JSON, checked against its input schema by the API."""
+        path = _inspector(container_id, f"tools/{_segment(name)}/call")
+        call = ToolCallRequest.model_construct(arguments=arguments)
+        return await self._answer(ToolCallResult, "POST", path, session, body=call)
+
+    async def list_prompts(self, session: str, container_id: str) -> list[PromptInfo]:
+        path = _inspector(container_id, "prompts")
+        return (await self._answer(PromptList, "GET", path, session)).prompts
+
+    async def get_prompt(
+        self, session: str, container_id: str, name: str, arguments: dict[str, Any]
+    ) -> PromptMessages:
+        path = _inspector(container_id, f"prompts/{_segment(name)}/get")
+        get = PromptGetRequest.model_construct(arguments=arguments)
+        return await self._answer(PromptMessages, "POST", path, session, body=get)
+
+    async def list_resources(self, session: str, container_id: str) -> list[ResourceInfo]:
+        path = _inspector(container_id, "resources")
+        return (await self._answer(ResourceList, "GET", path, session)).resources
+
+    async def read_resource(self, session: str, container_id: str, uri: str) -> ResourceContents:
+        path = _inspector(container_id, "resources/read")
+        return await self._answer(ResourceContents, "GET", path, session, params={"uri": uri})
+
+    # -- catalog ---------------------------------------------------------------------------
+
+    async def search_catalog(self, session: str, params: dict[str, str | int]) -> CatalogPage:
+        """`params` are `GET /api/catalog`'s filters (`CatalogQuery`) as the address states them."""
+        return await self._answer(CatalogPage, "GET", "/api/catalog", session, params=params)
+
+    async def catalog_item(self, session: str, item_id: str) -> CatalogItem:
+        path = f"/api/catalog/{_segment(item_id, '/:@')}"
+        return await self._answer(CatalogItem, "GET", path, session)
+
+    async def catalog_sources(self, session: str) -> list[SourceOut]:
+        response = await self._send("GET", "/api/catalog/sources", session)
+        return SOURCES.validate_json(response.content)
+
+    async def add_catalog_source(self, session: str, source: SourceCreate) -> SourceOut:
+        return await self._answer(SourceOut, "POST", "/api/catalog/sources", session, body=source)
+
+    async def update_catalog_source(
+        self, session: str, source_id: str, source: SourceIn
+    ) -> SourceOut:
+        return await self._answer(SourceOut, "PUT", _source(source_id), session, body=source)
+
+    async def delete_catalog_source(self, session: str, source_id: str) -> None:
+        await self._send("DELETE", _source(source_id), session)
+
+    async def clear_catalog_cache(self, session: str) -> CacheCleared:
+        return await self._answer(CacheCleared, "DELETE", "/api/catalog/cache", session)
+
+    # -- GitHub token ----------------------------------------------------------------------
+
+    async def github_token_status(self, session: str) -> GitHubTokenStatus:
+        return await self._answer(GitHubTokenStatus, "GET", "/api/github-token/status", session)
+
+    async def set_github_token(self, session: str, token: GitHubTokenIn) -> GitHubTokenStatus:
+        return await self._answer(
+            GitHubTokenStatus, "PUT", "/api/github-token", session, body=token
         )
-        return body
 
-    async def logout(self, session_id: str) -> None:
-        await self.request("POST", "/api/auth/logout", session_id=session_id)
+    async def delete_github_token(self, session: str) -> None:
+        await self._send("DELETE", "/api/github-token", session)
 
-    async def health(self) -> dict[str, Any]:
-        body: dict[str, Any] = await self.request("GET", "/health")
-        return body
+    # -- jobs and audit --------------------------------------------------------------------
+
+    async def list_jobs(self, session: str) -> list[JobView]:
+        return (await self._answer(JobList, "GET", "/api/jobs", session)).jobs
+
+    async def job(self, session: str, job_id: str) -> JobView:
+        return await self._answer(JobView, "GET", _job(job_id), session)
+
+    async def cancel_job(self, session: str, job_id: str) -> JobView:
+        return await self._answer(JobView, "POST", _job(job_id, "/cancel"), session)
+
+    async def audit(self, session: str, params: dict[str, str | int]) -> AuditPage:
+        """`params`: the filters `user`, `action`, `target`, `limit` and `before_id`."""
+        return await self._answer(AuditPage, "GET", "/api/audit", session, params=params)

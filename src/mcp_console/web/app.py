@@ -32,7 +32,6 @@ def create_web_app(settings: Settings, assets: AssetRegistry | None = None) -> F
         async with httpx.AsyncClient(
             base_url=settings.api_url, timeout=30, transport=transport
         ) as client:
-            app.state.http = client
             app.state.api = ApiClient(client)
             yield
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from mcp_console.containers.schemas import ContainerConfigView
 from mcp_console.core.references import is_reference
 from mcp_console.core.secret_patterns import first_match
 from mcp_console.web.api_client import ApiError
@@ -110,29 +111,26 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def from_config(view: Mapping[str, Any]) -> EditForm:
-    """The stored config (a `ContainerConfigView`) as the form shows it first."""
-    config = view["config"]
-    secret = set(config.get("secret_env") or [])
-    env = [EnvRow(name, value, name in secret) for name, value in sorted(config["env"].items())]
+def from_config(view: ContainerConfigView) -> EditForm:
+    """The stored config as the form shows it first."""
+    config = view.config
+    secret = set(config.secret_env)
+    env = [EnvRow(name, value, name in secret) for name, value in sorted(config.env.items())]
     ports = [
-        PortRow(_text(p["container_port"]), _text(p.get("host_port")), p["protocol"], p["host_ip"])
-        for p in config.get("ports") or []
+        PortRow(_text(p.container_port), _text(p.host_port), p.protocol, p.host_ip)
+        for p in config.ports
     ]
-    volumes = [
-        VolumeRow(v["host_path"], v["container_path"], bool(v["read_only"]))
-        for v in config.get("volumes") or []
-    ]
+    volumes = [VolumeRow(v.host_path, v.container_path, v.read_only) for v in config.volumes]
     return EditForm(
-        version=int(view["config_version"]),
+        version=view.config_version,
         env=env,
         ports=ports,
         volumes=volumes,
-        command="\n".join(config.get("command") or []),
-        memory=_text(config.get("memory")),
-        cpus=_text(config.get("cpus")),
-        restart_policy=config["restart_policy"],
-        network_mode=config["network_mode"],
+        command="\n".join(config.command or []),
+        memory=_text(config.memory),
+        cpus=_text(config.cpus),
+        restart_policy=config.restart_policy,
+        network_mode=config.network_mode,
     )
 
 

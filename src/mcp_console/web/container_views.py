@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
+from mcp_console.containers.schemas import ContainerView, PortMapping, PortView, ResourceUsage
 from mcp_console.core.references import is_reference
+from mcp_console.web.render import wire_time
 
 ACTIVE = frozenset({"running", "restarting", "paused"})
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
@@ -64,44 +65,44 @@ def size(count: float) -> str:
     return f"{count:.0f}{NBSP}B" if unit == 0 else f"{count:.1f}{NBSP}{UNITS[unit]}"
 
 
-def port_text(port: dict[str, Any]) -> str:
+def port_text(port: PortView | PortMapping) -> str:
     """`127.0.0.1:8080 → 80/tcp`; an unpublished port is just `80/tcp`."""
-    inside = f"{port.get('container_port')}/{port.get('protocol') or 'tcp'}"
-    if not port.get("host_port"):
+    inside = f"{port.container_port}/{port.protocol or 'tcp'}"
+    if not port.host_port:
         return inside
-    return f"{port.get('host_ip') or '0.0.0.0'}:{port['host_port']} → {inside}"
+    return f"{port.host_ip or '0.0.0.0'}:{port.host_port} → {inside}"
 
 
-def _uptime(view: dict[str, Any], now: datetime) -> str | None:
-    started = view.get("started_at")
-    if view.get("status") != "running" or not started:
+def _uptime(view: ContainerView, now: datetime) -> str | None:
+    started = view.started_at
+    if view.status != "running" or not started:
         return None
-    return duration((now - datetime.fromisoformat(started)).total_seconds())
+    return duration((now - started).total_seconds())
 
 
-def _usage(view: dict[str, Any]) -> tuple[str | None, str | None]:
-    usage = view.get("usage") or {}
-    cpu = usage.get("cpu_percent")
-    memory = usage.get("memory_bytes")
-    limit = usage.get("memory_limit_bytes")
+def _usage(view: ContainerView) -> tuple[str | None, str | None]:
+    usage = view.usage or ResourceUsage()
+    cpu = usage.cpu_percent
+    memory = usage.memory_bytes
+    limit = usage.memory_limit_bytes
     memory_text = None
     if memory is not None:
         memory_text = size(memory) + (f" / {size(limit)}" if limit else "")
     return (f"{cpu:.1f}{NBSP}%" if cpu is not None else None), memory_text
 
 
-def container_row(view: dict[str, Any], now: datetime | None = None) -> ContainerRow:
+def container_row(view: ContainerView, now: datetime | None = None) -> ContainerRow:
     cpu, memory = _usage(view)
     return ContainerRow(
-        container_id=str(view["container_id"]),
-        name=str(view.get("name") or view["container_id"]),
-        image=str(view.get("image") or ""),
-        status=str(view.get("status") or "unknown"),
-        server_name=view.get("server_name"),
-        exit_code=view.get("exit_code"),
+        container_id=view.container_id,
+        name=view.name or view.container_id,
+        image=view.image,
+        status=view.status or "unknown",
+        server_name=view.server_name,
+        exit_code=view.exit_code,
         uptime=_uptime(view, now or datetime.now(UTC)),
-        started_at=view.get("started_at"),
-        ports=[port_text(port) for port in view.get("ports") or []],
+        started_at=wire_time(view.started_at) or None,
+        ports=[port_text(port) for port in view.ports],
         cpu=cpu,
         memory=memory,
     )

@@ -7,6 +7,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mcp_console.inspector.schemas import (
+    PromptInfo,
+    PromptMessages,
+    ResourceContents,
+    ToolCallResult,
+    ToolInfo,
+)
 from mcp_console.web.api_client import ApiError
 from mcp_console.web.schema_forms import FormField, Submission
 
@@ -27,7 +34,7 @@ class Card:
     """One tool or prompt: its form, and what came back when the user just submitted it."""
 
     index: int
-    info: dict[str, Any]
+    info: ToolInfo | PromptInfo
     fields: list[FormField]
     submission: Submission = field(default_factory=Submission)
     blocks: list[Block] | None = None
@@ -36,7 +43,7 @@ class Card:
 
     @property
     def name(self) -> str:
-        return str(self.info["name"])
+        return self.info.name
 
     def value(self, form_field: FormField) -> str:
         return self.submission.shown(form_field)
@@ -61,20 +68,20 @@ def content_block(item: dict[str, Any], label: str | None = None) -> Block:
     return Block("json", name, pretty(item))
 
 
-def tool_blocks(result: dict[str, Any]) -> list[Block]:
-    blocks = [content_block(item) for item in result.get("content") or []]
-    if result.get("structured_content") is not None:
-        blocks.append(Block("json", "structured content", pretty(result["structured_content"])))
+def tool_blocks(result: ToolCallResult) -> list[Block]:
+    blocks = [content_block(item) for item in result.content]
+    if result.structured_content is not None:
+        blocks.append(Block("json", "structured content", pretty(result.structured_content)))
     return blocks
 
 
-def prompt_blocks(result: dict[str, Any]) -> list[Block]:
-    """One block per message, labelled with its role."""
+def prompt_blocks(result: PromptMessages) -> list[Block]:
+    """One block per message (the server's own JSON), labelled with its role."""
     return [
         content_block(message.get("content") or {}, str(message.get("role") or "message"))
-        for message in result.get("messages") or []
+        for message in result.messages
     ]
 
 
-def resource_blocks(result: dict[str, Any]) -> list[Block]:
-    return [content_block(item) for item in result.get("contents") or []]
+def resource_blocks(result: ResourceContents) -> list[Block]:
+    return [content_block(item) for item in result.contents]

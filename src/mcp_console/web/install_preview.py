@@ -9,10 +9,11 @@ that is not a reference, or any shown value with a secret's shape, is replaced b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from mcp_console.catalog.schemas import CatalogItem
+from mcp_console.containers.schemas import ContainerConfig, InstallPreview
 from mcp_console.core.references import is_reference
 from mcp_console.core.secret_patterns import first_match
 
@@ -79,76 +80,63 @@ def _shown(value: str, secret: bool) -> str:
     return HIDDEN if first_match(value) else value
 
 
-def _command(arguments: Any) -> list[str]:
+def _command(arguments: Sequence[str | list[str]] | None) -> list[str]:
     """Arguments in order; a catalog group (a named argument and its value) is flattened."""
     flat: list[str] = []
     for argument in arguments or []:
-        flat.extend(_command(argument) if isinstance(argument, list) else [str(argument)])
+        flat.extend(argument if isinstance(argument, list) else [argument])
     return flat
 
 
-def _other(config: Mapping[str, Any]) -> dict[str, str]:
+def _other(config: ContainerConfig) -> dict[str, str]:
     ports = [
-        f"{p.get('host_ip')}:{p.get('host_port') or 'any'} -> {p['container_port']}/"
-        f"{p.get('protocol', 'tcp')}"
-        for p in config.get("ports") or []
+        f"{p.host_ip}:{p.host_port or 'any'} -> {p.container_port}/{p.protocol}"
+        for p in config.ports
     ]
     other = {
         "Ports": ", ".join(ports),
-        "Memory": str(config.get("memory") or ""),
-        "CPUs": str(config.get("cpus") or ""),
-        "Restart": "" if config.get("restart_policy") in (None, "no") else config["restart_policy"],
+        "Memory": config.memory or "",
+        "CPUs": str(config.cpus or ""),
+        "Restart": "" if config.restart_policy == "no" else config.restart_policy,
     }
     return {label: value for label, value in other.items() if value}
 
 
-def preview_of(body: Mapping[str, Any]) -> Preview:
-    """The dry run's answer (`InstallPreview`) for the page."""
-    config: Mapping[str, Any] = body.get("config") or {}
-    secret_env = set(config.get("secret_env") or [])
-    env = config.get("env") or {}
+def preview_of(preview: InstallPreview) -> Preview:
+    """The dry run's answer for the page."""
+    config = preview.config
+    secret_env = set(config.secret_env)
     return Preview(
-        image=str(config.get("image") or ""),
-        command=[_shown(a, False) for a in _command(config.get("command"))],
+        image=config.image,
+        command=[_shown(a, False) for a in _command(config.command)],
         env=[
-            EnvRow(name, _shown(str(value), name in secret_env), name in secret_env)
-            for name, value in sorted(env.items())
+            EnvRow(name, _shown(value, name in secret_env), name in secret_env)
+            for name, value in sorted(config.env.items())
         ],
         volumes=[
-            VolumeRow(
-                str(v.get("host_path") or ""),
-                str(v.get("container_path") or ""),
-                bool(v.get("read_only", True)),
-                named=v.get("type") == "volume",
-            )
-            for v in config.get("volumes") or []
+            VolumeRow(v.host_path, v.container_path, v.read_only, named=v.type == "volume")
+            for v in config.volumes
         ],
-        user=config.get("user") or None,
-        network=str(config.get("network_mode") or "bridge"),
-        stdin_open=bool(config.get("stdin_open")),
+        user=config.user or None,
+        network=config.network_mode,
+        stdin_open=config.stdin_open,
         other=_other(config),
-        notes=[
-            Note(str(n.get("field")), str(n.get("origin")), _shown(str(n.get("message")), False))
-            for n in body.get("notes") or []
-        ],
+        notes=[Note(n.field, n.origin, _shown(n.message, False)) for n in preview.notes],
     )
 
 
 FROM_VAULT = "secret: from your vault reference"
 
 
-def catalog_settings(item: Mapping[str, Any]) -> CatalogSettings:
+def catalog_settings(item: CatalogItem) -> CatalogSettings:
     """The entry's own env, command, volumes, user and network, as written in the catalog, and
     the variables its secrets set (their value is the user's reference, never shown here)."""
-    run: Mapping[str, Any] = item.get("run") or {}
+    run = item.run
     return CatalogSettings(
-        env=[
-            EnvRow(str(e["name"]), str(e.get("value") or e.get("default") or ""))
-            for e in item.get("env") or []
-        ]
-        + [EnvRow(str(s["env"]), FROM_VAULT, secret=True) for s in item.get("secrets") or []],
-        command=_command(run.get("command")),
-        volumes=[str(v) for v in run.get("volumes") or []],
-        user=run.get("user") or None,
-        no_network=bool(run.get("disable_network")),
+        env=[EnvRow(e.name, e.value or e.default or "") for e in item.env]
+        + [EnvRow(s.env, FROM_VAULT, secret=True) for s in item.secrets],
+        command=_command(run.command),
+        volumes=list(run.volumes),
+        user=run.user or None,
+        no_network=run.disable_network,
     )

@@ -1,6 +1,7 @@
 """Container logs through the UI: the browser holds only the UI's HttpOnly session cookie, so its
-`EventSource` connects here and this module opens the API's SSE stream with the session's bearer
-token, relays the events as they come and closes the upstream when the browser leaves.
+`EventSource` connects here; the page opens the API's SSE stream with the session's bearer token
+(`ApiClient.open_logs`: an error answer raises before anything is relayed) and this module relays
+the events as they come and closes the upstream when the browser leaves.
 """
 
 from __future__ import annotations
@@ -8,12 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
 
 import anyio
 import httpx
 
-from mcp_console.web.api_client import ApiClient, ApiError
+from mcp_console.web.api_client import ApiError
 
 RETRY_MS = 5000
 
@@ -25,14 +25,6 @@ def error_event(error: ApiError) -> bytes:
     data = {"code": error.code, "message": error.message, "retryable": retryable}
     retry = f"retry: {RETRY_MS}\n" if retryable else ""
     return f"{retry}event: stream-error\ndata: {json.dumps(data)}\n\n".encode()
-
-
-async def open_logs(
-    api: ApiClient, session: str, container_id: str, params: dict[str, str]
-) -> httpx.Response:
-    """The API's stream, already checked: an error answer raises before anything is relayed."""
-    path = f"/api/containers/{quote(container_id, safe='')}/logs"
-    return await api.open_stream(path, session_id=session, params=params)
 
 
 async def relay(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -37,6 +37,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
+from mcp_console.inspector.schemas import PromptArgument
+
 FieldKind = Literal["string", "number", "integer", "boolean", "enum", "json", "array", "object"]
 Control = Literal["text", "number", "checkbox", "select", "textarea", "rows", "group"]
 Choices = tuple[tuple[str, str], ...]
@@ -331,15 +333,15 @@ def error_keys(fields: Iterable[FormField], submission: Submission) -> set[str]:
     return keys
 
 
-def prompt_fields(arguments: Iterable[Mapping[str, Any]]) -> list[FormField]:
+def prompt_fields(arguments: Iterable[PromptArgument]) -> list[FormField]:
     """Prompt arguments are strings; the server says which are required."""
     return [
         FormField(
-            name=str(argument["name"]),
+            name=argument.name,
             kind="string",
-            required=bool(argument.get("required")),
-            label=str(argument["name"]),
-            description=argument.get("description"),
+            required=argument.required,
+            label=argument.name,
+            description=argument.description,
         )
         for argument in arguments
     ]

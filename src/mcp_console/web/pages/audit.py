@@ -3,7 +3,6 @@ action and target and paged backwards with the API's `next_before_id` cursor."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -63,16 +62,16 @@ async def audit_page(
     filters = {"user": user.strip(), "action": action.strip(), "target": target.strip()}
     page_size = min(_whole_number(limit) or DEFAULT_LIMIT, MAX_LIMIT)
     before = _whole_number(before_id)
-    params: dict[str, Any] = {name: value for name, value in filters.items() if value}
+    params: dict[str, str | int] = {name: value for name, value in filters.items() if value}
     params["limit"] = page_size
     if before is not None:
         params["before_id"] = before
-    body: dict[str, Any] = await api.request("GET", "/api/audit", session_id=session, params=params)
-    next_before = body.get("next_before_id")
+    page = await api.audit(session, params)
+    next_before = page.next_before_id
     context = {
         "page_title": "Audit",
         "nav": "audit",
-        "entries": body.get("entries", []),
+        "entries": page.entries,
         "filters": filters,
         "filtered": any(filters.values()),
         "limit": page_size,

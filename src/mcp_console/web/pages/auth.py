@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import SecretStr
 
+from mcp_console.auth.schemas import ApiKeyLogin, MasterPasswordLogin
 from mcp_console.web import csrf
 from mcp_console.web.api_client import ApiClient, ApiError, SessionInvalidError
 from mcp_console.web.cookies import end_session, session_id, start_session
@@ -61,15 +63,24 @@ async def login(
     method = method if method in LOGIN_METHODS else "master_password"
     # Secrets (password, client secret) are never sent back into the page.
     shown = {"method": method, "email": email, "client_id": client_id}
-    payload = {"method": method, "email": email, "master_password": master_password}
+    password = SecretStr(master_password)
+    login_as: MasterPasswordLogin | ApiKeyLogin = MasterPasswordLogin.model_construct(
+        method="master_password", email=email, master_password=password
+    )
     if method == "api_key":
-        payload.update(client_id=client_id, client_secret=client_secret)
+        login_as = ApiKeyLogin.model_construct(
+            method="api_key",
+            email=email,
+            master_password=password,
+            client_id=client_id,
+            client_secret=SecretStr(client_secret),
+        )
     try:
-        body = await api.login(payload, request.client.host if request.client else None)
+        body = await api.login(login_as, request.client.host if request.client else None)
     except ApiError as error:
         return _login_page(request, next_page=next, form=shown, error=error)
     response = RedirectResponse(safe_next(next), status_code=303)
-    start_session(request, response, str(body["session_id"]), str(body.get("user_email", email)))
+    start_session(request, response, body.session_id, body.user_email)
     csrf.renew(request)
     csrf.persist(request, response)
     return response

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from mcp_console.catalog.schemas import CatalogItem, CatalogPage, Facets, SourceOut
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.install_preview import catalog_settings
@@ -30,10 +31,6 @@ CUSTOM_PREFIX = "custom-"  # item ids of custom sources start with `custom-<id>:
 def item_url(item_id: str) -> str:
     """The detail page of an item; `:` and `/` stay readable in the address."""
     return f"/catalog/items/{quote(item_id, safe='/:@')}"
-
-
-def _api_item_path(item_id: str) -> str:
-    return f"/api/catalog/{quote(item_id, safe='/:@')}"
 
 
 def _whole_number(value: str, default: int, maximum: int) -> int:
@@ -98,12 +95,12 @@ def _filters(
     )
 
 
-def _source_option(source: dict[str, Any]) -> dict[str, str]:
+def _source_option(source: SourceOut) -> dict[str, str]:
     """`{value, label}`; a custom source is addressed as its item-id prefix (`custom-3`)."""
-    key = str(source["id"])
-    if source.get("builtin"):
+    key = source.id
+    if source.builtin:
         return {"value": key, "label": BUILTIN_LABELS.get(key, key)}
-    return {"value": f"{CUSTOM_PREFIX}{key}", "label": str(source["name"])}
+    return {"value": f"{CUSTOM_PREFIX}{key}", "label": source.name}
 
 
 def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -113,16 +110,15 @@ def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 async def _search(
     api: ApiClient, session: str, filters: CatalogFilters
-) -> tuple[dict[str, Any], ApiError | None]:
+) -> tuple[CatalogPage, ApiError | None]:
     """The API's page of results, or an empty one and the error (every source failed, unknown
     source, ...): the page then shows the error where the results would be."""
     try:
-        body: dict[str, Any] = await api.request(
-            "GET", "/api/catalog", session_id=session, params=filters.api_params()
-        )
+        return await api.search_catalog(session, filters.api_params()), None
     except ApiError as exc:
-        return {"items": [], "total": 0, "facets": {}, "errors": []}, exc
-    return body, None
+        nothing = Facets(categories={}, tags={})
+        empty = CatalogPage(items=[], total=0, page=1, page_size=filters.page_size, facets=nothing)
+        return empty, exc
 
 
 @router.get("/catalog", response_class=HTMLResponse)
@@ -140,15 +136,13 @@ async def catalog_page(
 ) -> HTMLResponse:
     filters = _filters(q, source, category, tag, installable, page, page_size)
     # Independent calls, made at once: search as you type waits for the slower one only.
-    sources, (body, error) = await asyncio.gather(
-        api.request("GET", "/api/catalog/sources", session_id=session),
-        _search(api, session, filters),
+    sources, (results, error) = await asyncio.gather(
+        api.catalog_sources(session), _search(api, session, filters)
     )
     options = [_source_option(source) for source in sources]
-    total = int(body.get("total", 0))
+    total = results.total
     last_page = max(1, -(-total // filters.page_size))
-    facets = body.get("facets") or {}
-    tags = _ranked(facets.get("tags") or {})
+    tags = _ranked(results.facets.tags)
     context = {
         "page_title": "Catalog",
         "nav": "catalog",
@@ -156,28 +150,27 @@ async def catalog_page(
         "default_page_size": DEFAULT_PAGE_SIZE,
         "sources": options,
         "source_labels": {option["value"]: option["label"] for option in options},
-        "items": body.get("items", []),
+        "items": results.items,
         "total": total,
         "last_page": last_page,
-        "categories": _ranked(facets.get("categories") or {}),
+        "categories": _ranked(results.facets.categories),
         "top_tags": tags[:SHOWN_TAGS],
         "more_tags": tags[SHOWN_TAGS:],
-        "source_errors": body.get("errors") or [],
+        "source_errors": results.errors,
         "error": error,
         "item_url": item_url,
     }
     return render(request, "catalog.html", context, error.status if error else 200)
 
 
-async def fetch_item(api: ApiClient, session: str, item_id: str) -> dict[str, Any] | None:
+async def fetch_item(api: ApiClient, session: str, item_id: str) -> CatalogItem | None:
     """The catalog item, or None when the API does not know it (404 CATALOG_ITEM_NOT_FOUND)."""
     try:
-        item: dict[str, Any] = await api.request("GET", _api_item_path(item_id), session_id=session)
+        return await api.catalog_item(session, item_id)
     except ApiError as exc:
         if exc.code == "CATALOG_ITEM_NOT_FOUND":
             return None
         raise
-    return item
 
 
 def item_not_found(request: Request, item_id: str) -> HTMLResponse:
@@ -186,22 +179,22 @@ def item_not_found(request: Request, item_id: str) -> HTMLResponse:
     return render(request, "_catalog_missing.html", context, 404)
 
 
-def can_install(item: dict[str, Any]) -> bool:
+def can_install(item: CatalogItem) -> bool:
     """The install API needs an image: remote and npm/pypi-only entries cannot become containers."""
-    return bool(item.get("installable") and item.get("image"))
+    return bool(item.installable and item.image)
 
 
-def install_note(item: dict[str, Any]) -> str:
-    if item.get("install_note"):
-        return str(item["install_note"])
-    if item.get("remote_url"):
+def install_note(item: CatalogItem) -> str:
+    if item.install_note:
+        return item.install_note
+    if item.remote_url:
         return "This is a remote server: it runs elsewhere and is not installed as a container."
     return "This catalog entry publishes no container image to install."
 
 
-def web_link(url: Any) -> str | None:
+def web_link(url: str | None) -> str | None:
     """Catalog data comes from third parties: only an http(s) address becomes a link."""
-    text = str(url or "")
+    text = url or ""
     return text if text.lower().startswith(("https://", "http://")) else None
 
 
@@ -212,16 +205,16 @@ async def catalog_item_page(
     item = await fetch_item(api, session, item_id)
     if item is None:
         return item_not_found(request, item_id)
-    schema = item.get("config_schema") or {}
-    source = str(item.get("source", ""))
+    schema = item.config_schema or {}
+    source = item.source
     context = {
-        "page_title": item.get("title") or item_id,
+        "page_title": item.title or item_id,
         "nav": "catalog",
         "item": item,
         "installable": can_install(item),
         "install_note": install_note(item),
         "install_url": f"{item_url(item_id)}/install",
-        "docs_url": web_link(item.get("docs_url")),
+        "docs_url": web_link(item.docs_url),
         "parameters": schema.get("properties") or {},
         "required_parameters": schema.get("required") or [],
         "catalog_sets": catalog_settings(item),

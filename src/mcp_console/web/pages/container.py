@@ -10,27 +10,30 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
+from mcp_console.containers.schemas import ContainerConfigView
 from mcp_console.core.references import WHOLE_VALUE_PATTERN
+from mcp_console.inspector.schemas import PromptInfo, ToolInfo
 from mcp_console.web import config_form
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.config_form import EditForm
 from mcp_console.web.container_views import ContainerRow, container_row, env_entries, port_text
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.inspector_views import (
+    Block,
     Card,
     prompt_blocks,
     resource_blocks,
     tool_blocks,
 )
-from mcp_console.web.log_proxy import error_event, open_logs, plain_lines, relay
+from mcp_console.web.log_proxy import error_event, plain_lines, relay
 from mcp_console.web.render import is_htmx, render
 from mcp_console.web.schema_forms import FormField, prompt_fields, read_form, schema_fields
 
@@ -63,7 +66,7 @@ class Header:
     """The container as the header shows it; `error` when its live state could not be read."""
 
     row: ContainerRow
-    config: dict[str, Any]
+    config: ContainerConfigView
     error: ApiError | None = None
 
 
@@ -81,46 +84,43 @@ class Submit:
 async def _header(api: ApiClient, session: str, container_id: str) -> Header | None:
     """None when the container does not exist (or is another user's: the API says the same)."""
     try:
-        config: dict[str, Any] = await api.request(
-            "GET", f"/api/containers/{_quoted(container_id)}/config", session_id=session
-        )
+        config = await api.container_config(session, container_id)
     except ApiError as exc:
         if exc.code == "CONTAINER_NOT_FOUND":
             return None
         raise
     fallback = ContainerRow(
         container_id,
-        str(config.get("name") or container_id),
-        str(config["config"].get("image") or ""),
+        config.name or container_id,
+        config.config.image,
         "unknown",
-        server_name=config.get("server_name"),
+        server_name=config.server_name,
     )
     try:
-        listing = await api.request(
-            "GET", "/api/containers", session_id=session, params={"all": "true", "stats": "false"}
-        )
+        listing = await api.list_containers(session, stats=False)
     except ApiError as exc:  # e.g. DOCKER_UNAVAILABLE: the stored config is still worth showing
         return Header(fallback, config, exc)
-    views = [v for v in listing.get("containers", []) if v.get("container_id") == container_id]
+    views = [view for view in listing if view.container_id == container_id]
     return Header(container_row(views[0]) if views else fallback, config)
 
 
 # -- tab panels: each returns the template context of its tab ---------------------------------
 
+Entry = TypeVar("Entry", ToolInfo, PromptInfo)
 Panel = Callable[[ApiClient, str, str, Header, Submit | None], Awaitable[dict[str, Any]]]
 
 
 async def _config_panel(
     api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
 ) -> dict[str, Any]:
-    settings: dict[str, Any] = header.config["config"]
-    command = settings.get("command")
+    settings = header.config.config
+    command = settings.command
     return {
         "settings": settings,
         # As a JSON list: joined with spaces, the arguments' boundaries would be lost.
         "command": json.dumps(command) if command else None,
-        "env": env_entries(settings.get("env") or {}),
-        "ports": [port_text(port) for port in settings.get("ports") or []],
+        "env": env_entries(settings.env),
+        "ports": [port_text(port) for port in settings.ports],
         "config_view": header.config,
         **_config_edit(header, submit),
     }
@@ -148,31 +148,41 @@ async def _logs_panel(
     return {"stream_url": f"{base}/stream?tail={LOG_TAIL}", "download_url": f"{base}/download"}
 
 
-def _inspector_path(container_id: str, rest: str) -> str:
-    return f"/api/inspector/{_quoted(container_id)}/{rest}"
-
-
 async def _info_panel(
     api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
 ) -> dict[str, Any]:
-    path = _inspector_path(container_id, "capabilities")
-    return {"capabilities": await api.request("GET", path, session_id=session)}
+    return {"capabilities": await api.capabilities(session, container_id)}
 
 
-async def _run(api: ApiClient, session: str, path: str, card: Card, submit: Submit) -> None:
+async def _call_tool(
+    api: ApiClient, session: str, container_id: str, name: str, arguments: dict[str, Any]
+) -> tuple[bool, list[Block]]:
+    result = await api.call_tool(session, container_id, name, arguments)
+    return result.is_error, tool_blocks(result)
+
+
+async def _get_prompt(
+    api: ApiClient, session: str, container_id: str, name: str, arguments: dict[str, Any]
+) -> tuple[bool, list[Block]]:
+    return False, prompt_blocks(await api.get_prompt(session, container_id, name, arguments))
+
+
+Run = Callable[[ApiClient, str, str, str, dict[str, Any]], Awaitable[tuple[bool, list[Block]]]]
+
+
+async def _run(
+    api: ApiClient, session: str, container_id: str, run: Run, card: Card, submit: Submit
+) -> None:
     """Reads the card's form; sends it only when every field could be typed."""
     submission = card.submission = read_form(card.fields, submit.form)
     if submission.errors:
         return
     try:
-        result: dict[str, Any] = await api.request(
-            "POST", path, session_id=session, json={"arguments": submission.arguments}
+        card.is_error, card.blocks = await run(
+            api, session, container_id, card.name, submission.arguments
         )
     except ApiError as exc:  # INVALID_TOOL_ARGUMENTS, MCP_TIMEOUT...: shown in the card
         card.error = exc
-        return
-    card.is_error = bool(result.get("is_error"))
-    card.blocks = tool_blocks(result) if submit.kind == "tool" else prompt_blocks(result)
 
 
 def _submitted(cards: list[Card], submit: Submit | None, kind: str) -> Card | None:
@@ -182,51 +192,43 @@ def _submitted(cards: list[Card], submit: Submit | None, kind: str) -> Card | No
 
 
 @dataclass(frozen=True)
-class FormCards:
+class FormCards(Generic[Entry]):
     """Tools and prompts alike: a card with a generated form per entry, and a request to run."""
 
     kind: Literal["tool", "prompt"]
-    listing: str  # the inspector route that lists them, and the key of the list in its answer
-    action: str  # what running one is called in the API path: `tools/{name}/call`
-    fields: Callable[[dict[str, Any]], list[FormField]]
+    listing: Callable[[ApiClient, str, str], Awaitable[list[Entry]]]
+    run: Run
+    fields: Callable[[Entry], list[FormField]]
 
     async def panel(
         self, api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
     ) -> dict[str, Any]:
-        body = await api.request(
-            "GET", _inspector_path(container_id, self.listing), session_id=session
-        )
+        entries = await self.listing(api, session, container_id)
         cards = [
-            Card(index, entry, self.fields(entry))
-            for index, entry in enumerate(body.get(self.listing, []), start=1)
+            Card(index, entry, self.fields(entry)) for index, entry in enumerate(entries, start=1)
         ]
         if (card := _submitted(cards, submit, self.kind)) and submit:
-            name = quote(card.name, safe="")
-            path = _inspector_path(container_id, f"{self.listing}/{name}/{self.action}")
-            await _run(api, session, path, card, submit)
+            await _run(api, session, container_id, self.run, card, submit)
         return {"cards": cards}
 
 
-TOOL_CARDS = FormCards(
-    "tool", "tools", "call", lambda tool: schema_fields(tool.get("input_schema") or {})
+TOOL_CARDS = FormCards[ToolInfo](
+    "tool", ApiClient.list_tools, _call_tool, lambda tool: schema_fields(tool.input_schema)
 )
-PROMPT_CARDS = FormCards(
-    "prompt", "prompts", "get", lambda prompt: prompt_fields(prompt.get("arguments") or [])
+PROMPT_CARDS = FormCards[PromptInfo](
+    "prompt", ApiClient.list_prompts, _get_prompt, lambda prompt: prompt_fields(prompt.arguments)
 )
 
 
 async def _resources_panel(
     api: ApiClient, session: str, container_id: str, header: Header, submit: Submit | None
 ) -> dict[str, Any]:
-    path = _inspector_path(container_id, "resources")
-    body = await api.request("GET", path, session_id=session)
-    context: dict[str, Any] = {"resources": body.get("resources", []), "read_uri": None}
+    resources = await api.list_resources(session, container_id)
+    context: dict[str, Any] = {"resources": resources, "read_uri": None}
     if submit is not None and submit.kind == "resource":
         context["read_uri"] = submit.name
         try:
-            read = await api.request(
-                "GET", f"{path}/read", session_id=session, params={"uri": submit.name}
-            )
+            read = await api.read_resource(session, container_id, submit.name)
             context["read_blocks"] = resource_blocks(read)
         except ApiError as exc:
             context["read_error"] = exc
@@ -375,12 +377,11 @@ async def save_config(request: Request, container_id: str, api: Api, session: Se
     """The Edit form: a row button (add/remove) shows it again, Save sends the PATCH. Saved:
     htmx gets the config tab, a plain post a redirect to it; refused: the form with errors."""
     form = await request.form()
-    path = f"/api/containers/{_quoted(container_id)}/config"
-    stored: dict[str, Any] = await api.request("GET", path, session_id=session)
-    edit = config_form.read_form(form, set(stored["config"].get("secret_env") or []))
+    stored = await api.container_config(session, container_id)
+    edit = config_form.read_form(form, set(stored.config.secret_env))
     submit = Submit("config", "edit", edit=edit)
     if not config_form.apply_row_action(edit, str(form.get("action", "save"))):
-        saved = await _save(api, session, path, edit)
+        saved = await _save(api, session, container_id, edit)
         if saved and not is_htmx(request):
             return RedirectResponse(f"{page_url(container_id)}&saved={saved}", status_code=303)
         if saved:
@@ -388,21 +389,20 @@ async def save_config(request: Request, container_id: str, api: Api, session: Se
     return await _page(request, api, session, container_id, "config", submit)
 
 
-async def _save(api: ApiClient, session: str, path: str, edit: EditForm) -> str | None:
+async def _save(api: ApiClient, session: str, container_id: str, edit: EditForm) -> str | None:
     """The restart state once saved; None when this form or the API refused it."""
     config_form.check(edit)
     if edit.errors:
         config_form.forget_secret_shapes(edit)  # the API never saw the rest: check it here
         return None
-    params = {"restart": "true"} if edit.restart_now else None
     try:
-        edited = await api.request(
-            "PATCH", path, session_id=session, json=config_form.payload(edit), params=params
+        edited = await api.edit_container_config(
+            session, container_id, config_form.payload(edit), restart=edit.restart_now
         )
     except ApiError as exc:
         config_form.apply_error(edit, exc)
         return None
-    return str(edited["restart"])
+    return edited.restart
 
 
 @router.get("/containers/{container_id}/resources/read", response_class=HTMLResponse)
@@ -441,7 +441,7 @@ async def get_prompt(
     return await _page(request, api, session, container_id, "prompts", submit)
 
 
-def _event_stream(body: Any) -> StreamingResponse:
+def _event_stream(body: Iterable[bytes] | AsyncIterator[bytes]) -> StreamingResponse:
     # no-store: a proxy must neither cache nor buffer a live stream.
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(body, media_type="text/event-stream", headers=headers)
@@ -455,7 +455,7 @@ async def logs_stream(
     start (unknown container, Docker down) is one `error` event the page can show."""
     params = {"tail": tail, "follow": "true"}
     try:
-        upstream = await open_logs(api, session, container_id, params)
+        upstream = await api.open_logs(session, container_id, params)
     except ApiError as exc:
         return _event_stream([error_event(exc)])
     return _event_stream(relay(upstream))
@@ -465,7 +465,7 @@ async def logs_stream(
 async def logs_download(container_id: str, api: Api, session: Session) -> Response:
     """All lines so far as a text file; a failure before the first byte shows the error page."""
     params = {"tail": "all", "follow": "false"}
-    upstream = await open_logs(api, session, container_id, params)
+    upstream = await api.open_logs(session, container_id, params)
     filename = f"container-{UNSAFE_FILENAME.sub('_', container_id)}-logs.txt"
     return StreamingResponse(
         plain_lines(upstream),

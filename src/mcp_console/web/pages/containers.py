@@ -6,14 +6,15 @@ which one the form was on, so htmx gets that page's part back and a plain post i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, get_args
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from mcp_console.web.api_client import ApiClient, ApiError
+from mcp_console.web.api_client import ApiClient, ApiError, ContainerAction
 from mcp_console.web.container_views import ContainerRow, container_row
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.navigation import safe_next
@@ -23,7 +24,7 @@ from mcp_console.web.render import is_htmx, render
 router = APIRouter()
 
 DASHBOARD = "/containers"
-ACTIONS = ("start", "stop", "restart")
+ACTIONS: tuple[ContainerAction, ...] = get_args(ContainerAction)
 
 
 async def _dashboard(
@@ -37,11 +38,9 @@ async def _dashboard(
     rows: list[ContainerRow] = []
     listed = True
     try:
-        body = await api.request(
-            "GET", "/api/containers", session_id=session, params={"all": "true", "stats": "true"}
-        )
+        views = await api.list_containers(session, stats=True)
         now = datetime.now(UTC)
-        rows = [container_row(view, now) for view in body.get("containers", [])]
+        rows = [container_row(view, now) for view in views]
     except ApiError as exc:
         error, listed, status_code = exc, False, exc.status
     context = {
@@ -81,10 +80,10 @@ async def _answer(
     return RedirectResponse(return_to, status_code=303)
 
 
-async def _act(api: ApiClient, session: str, method: str, path: str) -> ApiError | None:
+async def _act(action: Awaitable[object]) -> ApiError | None:
     """Every failure of an action (busy, Docker down, gone) is shown to the user, never a 500."""
     try:
-        await api.request(method, path, session_id=session)
+        await action
     except ApiError as exc:
         return exc
     return None
@@ -101,10 +100,7 @@ async def delete_container(
 ) -> Response:
     """`force` is only sent by the confirmation that said the container is running."""
     target = safe_next(return_to)
-    path = f"/api/containers/{quote(container_id, safe='')}"
-    if force == "true":
-        path += "?force=true"
-    error = await _act(api, session, "DELETE", path)
+    error = await _act(api.delete_container(session, container_id, force=force == "true"))
     if error is None and _on_container_page(target, container_id):
         # The page the form was on is gone: back to the dashboard.
         if is_htmx(request):
@@ -123,9 +119,9 @@ async def container_action(
     session: Session,
     return_to: Annotated[str, Form()] = DASHBOARD,
 ) -> Response:
-    if action not in ACTIONS:
+    known = next((known for known in ACTIONS if known == action), None)
+    if known is None:
         raise ApiError(404, "NOT_FOUND", f"There is no container action {action!r}.")
     target = safe_next(return_to)
-    path = f"/api/containers/{quote(container_id, safe='')}/{action}"
-    error = await _act(api, session, "POST", path)
+    error = await _act(api.container_action(session, container_id, known))
     return await _answer(request, api, session, container_id, target, error)

@@ -25,9 +25,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from mcp_console.catalog.schemas import CatalogItem, EnvTemplate, SecretSpec
+from mcp_console.containers.schemas import InstallRequest
 from mcp_console.core.references import WHOLE_VALUE_PATTERN, is_reference
 from mcp_console.core.secret_patterns import first_match
-from mcp_console.web.api_client import ApiClient, ApiError
+from mcp_console.web.api_client import ApiError
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.install_preview import Preview, catalog_settings, preview_of
 from mcp_console.web.pages.catalog import (
@@ -141,19 +143,19 @@ class Answers:
         self.focus = array.row_name(len(rows) - 1)
 
 
-def _secret_field(position: int, secret: dict[str, Any]) -> TextField:
+def _secret_field(position: int, secret: SecretSpec) -> TextField:
     """A secret's reference; one of an alternative group is never required on its own."""
-    description = str(secret.get("description") or "").rstrip(". ")
-    effect = f"{secret['env']} in the container"
-    group = secret.get("alternative_group") or None
+    description = (secret.description or "").rstrip(". ")
+    effect = f"{secret.env} in the container"
+    group = secret.alternative_group or None
     return TextField(
-        key=f"secrets.{secret['name']}",
+        key=f"secrets.{secret.name}",
         input_id=f"install-secret-{position}",
-        label=str(secret["name"]),
+        label=secret.name,
         hint=f"{description}; sets {effect}." if description else f"Sets {effect}.",
-        required=bool(secret.get("required", True)) and group is None,
+        required=secret.required and group is None,
         reference=True,
-        group=str(group) if group else None,
+        group=group,
     )
 
 
@@ -163,38 +165,38 @@ ENV_RULE = (
 )
 
 
-def _env_hint(entry: dict[str, Any]) -> str:
-    description = str(entry.get("description") or "").rstrip(". ")
+def _env_hint(entry: EnvTemplate) -> str:
+    description = (entry.description or "").rstrip(". ")
     return f"{description}. {ENV_RULE}" if description else ENV_RULE
 
 
-def _env_fields(item: dict[str, Any]) -> list[TextField]:
+def _env_fields(item: CatalogItem) -> list[TextField]:
     """A variable the server requires and the catalog gives no value for (nor a template) can
     only be answered as itself: `env.<NAME>`, the API's own field (a plain value or a
     reference; a value with a secret's shape is refused by the API)."""
     return [
         TextField(
-            key=f"env.{e['name']}",
+            key=f"env.{e.name}",
             input_id=f"install-env-{position}",
-            label=str(e["name"]),
+            label=e.name,
             hint=_env_hint(e),
             required=True,
         )
-        for position, e in enumerate(item.get("env") or [], start=1)
-        if e.get("required") and e.get("value") is None and e.get("default") is None
+        for position, e in enumerate(item.env, start=1)
+        if e.required and e.value is None and e.default is None
     ]
 
 
-def blank_form(item: dict[str, Any]) -> Answers:
+def blank_form(item: CatalogItem) -> Answers:
     """Parameters from the item's JSON schema, then its secrets, the variables only the user
     can set, then the container name."""
-    schema = item.get("config_schema") or {}
+    schema = item.config_schema or {}
     parameters = schema_fields(schema, prefix=PARAMETER_PREFIX, structured=True)
-    secrets = [_secret_field(n, s) for n, s in enumerate(item.get("secrets") or [], start=1)]
+    secrets = [_secret_field(n, s) for n, s in enumerate(item.secrets, start=1)]
     return Answers(parameters, [*secrets, *_env_fields(item), NAME_FIELD])
 
 
-def _read(item: dict[str, Any], form: Mapping[str, Any]) -> Answers:
+def _read(item: CatalogItem, form: Mapping[str, Any]) -> Answers:
     """The submitted form typed and checked; a refused reference is shown empty."""
     answers = blank_form(item)
     answers.submission = read_form(answers.parameters, form)
@@ -207,24 +209,28 @@ def _read(item: dict[str, Any], form: Mapping[str, Any]) -> Answers:
     return answers
 
 
-def _payload(item_id: str, answers: Answers) -> dict[str, Any]:
-    """`{item_id, parameters, secrets, name}`: each accepted answer at its field path."""
-    parameters = dict(answers.submission.arguments)
-    payload: dict[str, Any] = {
-        "item_id": item_id,
-        "parameters": parameters,
-        "secrets": {},
-        "env": {},
-    }
+def _install(item_id: str, answers: Answers) -> InstallRequest:
+    """`{item_id, parameters, secrets, env, name}`: each accepted answer at its field path (the
+    name only when one was given)."""
+    answered: dict[str, dict[str, str]] = {"secrets": {}, "env": {}}
+    name: str | None = None
     for text in answers.texts:
         if not text.value or text.key in answers.errors:
             continue
         group, _, key = text.key.partition(".")
         if key:
-            payload[group][key] = text.value
+            answered[group][key] = text.value
         else:
-            payload[group] = text.value
-    return payload
+            name = text.value
+    install = InstallRequest.model_construct(
+        item_id=item_id,
+        parameters=dict(answers.submission.arguments),
+        secrets=answered["secrets"],
+        env=answered["env"],
+    )
+    if name is not None:
+        install.name = name
+    return install
 
 
 def _api_field_errors(error: ApiError, refused: bool) -> dict[str, str]:
@@ -265,7 +271,7 @@ def _secret_groups(texts: list[TextField]) -> list[tuple[str | None, list[TextFi
 
 def _install_page(
     request: Request,
-    item: dict[str, Any],
+    item: CatalogItem,
     answers: Answers,
     error: ApiError | None = None,
     status_code: int = 200,
@@ -280,11 +286,11 @@ def _install_page(
     api_errors = _beside_answers(api_field_errors or {}, answers)
     placed = {k: m for k, m in api_errors.items() if k in known}
     context = {
-        "page_title": f"Install {item.get('title') or item['id']}",
+        "page_title": f"Install {item.title or item.id}",
         "nav": "catalog",
         "item": item,
-        "item_url": item_url(item["id"]),
-        "install_url": f"{item_url(item['id'])}/install",
+        "item_url": item_url(item.id),
+        "install_url": f"{item_url(item.id)}/install",
         "installable": can_install(item),
         "install_note": install_note(item),
         "parameter_fields": answers.parameters,
@@ -310,19 +316,8 @@ async def install_form(request: Request, item_id: str, api: Api, session: Sessio
     return _install_page(request, item, blank_form(item))
 
 
-async def _submit(
-    api: ApiClient, session: str, payload: dict[str, Any], check_only: bool
-) -> dict[str, Any]:
-    """Start the install job; with `check_only` a dry run that only collects the API's errors."""
-    params = {"dry_run": "true"} if check_only else {"async": "true"}
-    body: dict[str, Any] = await api.request(
-        "POST", "/api/containers/install", session_id=session, json=payload, params=params
-    )
-    return body
-
-
 def _rows_edited(
-    request: Request, item: dict[str, Any], form: dict[str, str], action: str
+    request: Request, item: CatalogItem, form: dict[str, str], action: str
 ) -> Response:
     """The form again with a row added or removed; nothing is checked while rows are edited."""
     removed = action.removeprefix(REMOVE_ROW) if action.startswith(REMOVE_ROW) else None
@@ -346,11 +341,15 @@ async def install_submit(request: Request, item_id: str, api: Api, session: Sess
         action = PREVIEW
     answers = _read(item, form)
     refused = bool(answers.errors)
+    install = _install(item_id, answers)
+    # With answers refused here, a dry run still finds the API's errors in the others, so every
+    # problem is shown at once. A preview is a dry run too.
+    check_only = refused or action == PREVIEW
     try:
-        # With answers refused here, a dry run still finds the API's errors in the others, so
-        # every problem is shown at once. A preview is a dry run too.
-        check_only = refused or action == PREVIEW
-        body = await _submit(api, session, _payload(item_id, answers), check_only=check_only)
+        if check_only:
+            dry_run = await api.preview_install(session, install)
+        else:
+            job = await api.start_install(session, install)
     except ApiError as exc:
         if exc.code == "SECRET_IN_PLAIN_TEXT":  # a typed value looked like a secret: drop it
             answers.forget_typed()
@@ -361,6 +360,6 @@ async def install_submit(request: Request, item_id: str, api: Api, session: Sess
     answers.forget_secret_shapes()
     if refused:
         return _install_page(request, item, answers, status_code=422)
-    if action == PREVIEW:
-        return _install_page(request, item, answers, preview=preview_of(body))
-    return go_to(request, job_url(str(body["job_id"]), item_id))
+    if check_only:
+        return _install_page(request, item, answers, preview=preview_of(dry_run))
+    return go_to(request, job_url(job.job_id, item_id))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from mcp_console.core.task_names import TaskName
+from mcp_console.jobs.schemas import JobView
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.pages.catalog import item_url
@@ -38,24 +39,24 @@ def go_to(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _container_of(job: dict[str, Any]) -> str | None:
-    """The container a succeeded job created, if it created one."""
-    result = job.get("result") or {}
-    container_id = result.get("container_id") if job.get("status") == "succeeded" else None
+def _container_of(job: JobView) -> str | None:
+    """The container a succeeded job created, if it created one (a task's result is its own
+    JSON)."""
+    result = job.result or {}
+    container_id = result.get("container_id") if job.status == "succeeded" else None
     return str(container_id) if container_id else None
 
 
 async def _jobs_page(
     request: Request, api: ApiClient, session: str, error: ApiError | None = None
 ) -> HTMLResponse:
-    body: dict[str, Any] = await api.request("GET", "/api/jobs", session_id=session)
-    jobs: list[dict[str, Any]] = body.get("jobs", [])
+    jobs = await api.list_jobs(session)
     context = {
         "page_title": "Jobs",
         "nav": "jobs",
         "jobs": jobs,
         "active": ACTIVE,
-        "any_active": any(job.get("status") in ACTIVE for job in jobs),
+        "any_active": any(job.status in ACTIVE for job in jobs),
         "error": error,
     }
     return render(request, "jobs.html", context)
@@ -70,7 +71,7 @@ async def jobs_page(request: Request, api: Api, session: Session) -> HTMLRespons
 async def cancel_job(request: Request, job_id: str, api: Api, session: Session) -> Response:
     error: ApiError | None = None
     try:
-        await api.request("POST", f"/api/jobs/{quote(job_id, safe='')}/cancel", session_id=session)
+        await api.cancel_job(session, job_id)
     except ApiError as exc:
         if exc.status >= 500:
             raise
@@ -85,9 +86,7 @@ async def job_page(
     request: Request, job_id: str, api: Api, session: Session, item: str = ""
 ) -> Response:
     try:
-        job: dict[str, Any] = await api.request(
-            "GET", f"/api/jobs/{quote(job_id, safe='')}", session_id=session
-        )
+        job = await api.job(session, job_id)
     except ApiError as exc:
         if exc.code != "JOB_NOT_FOUND":
             raise
@@ -96,13 +95,13 @@ async def job_page(
     container_url = f"/containers/{quote(container_id, safe='')}" if container_id else None
     if container_url and is_htmx(request):
         return go_to(request, container_url)  # the poll saw the install finish: land there
-    task = str(job.get("task", ""))
+    task = job.task
     install = task == TaskName.CONTAINERS_INSTALL
     context: dict[str, Any] = {
         "page_title": TASK_LABELS.get(task, task),
         "nav": "jobs",
         "job": job,
-        "active": job.get("status") in ACTIVE,
+        "active": job.status in ACTIVE,
         "poll_url": job_url(job_id, item or None),
         "container_url": container_url,
         "retry_url": f"{item_url(item)}/install" if install and item else None,

@@ -8,12 +8,14 @@ it. The token is the signed-in user's alone and is never rendered back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import SecretStr
 
+from mcp_console.catalog.schemas import SourceCreate, SourceIn, SourceOut
+from mcp_console.github.schemas import GitHubTokenIn
 from mcp_console.web.api_client import ApiClient, ApiError
 from mcp_console.web.deps import Api, Session
 from mcp_console.web.render import is_htmx, render
@@ -50,12 +52,14 @@ class SourceForm:
     def rejected(self) -> bool:
         return bool(self.errors or self.error)
 
-    def payload(self) -> dict[str, str]:
-        return {"name": self.name, "url": self.url}
+    def change(self) -> SourceIn:
+        return SourceIn.model_construct(name=self.name, url=self.url)
 
-    def create_payload(self) -> dict[str, str]:
-        """Adding also names the scope; a source keeps the scope it was added with."""
-        return {**self.payload(), "scope": self.scope}
+    def creation(self) -> SourceCreate:
+        """Adding also names the scope; a source keeps the scope it was added with. The scope
+        goes as the form sent it: the API names a bad one."""
+        scope = cast(Literal["private", "global"], self.scope)
+        return SourceCreate.model_construct(name=self.name, url=self.url, scope=scope)
 
     def reject(self, error: ApiError) -> None:
         """SSRF refusals go beside the URL with their fix-it hint; validation beside each field.
@@ -99,40 +103,32 @@ class SettingsView:
     edit_form: SourceForm | None = None
 
 
-def _source_path(source_id: str) -> str:
-    return f"/api/catalog/sources/{quote(source_id, safe='')}"
-
-
 def _raise_unexpected(error: ApiError) -> None:
     """Only objections to what the user typed are shown in the page; outages get the error page."""
     if error.status >= 500:
         raise error
 
 
-def _edit_form(source: dict[str, Any], view: SettingsView) -> SourceForm:
-    if view.edit_form is not None and str(source["id"]) == view.edit_id:
+def _edit_form(source: SourceOut, view: SettingsView) -> SourceForm:
+    if view.edit_form is not None and source.id == view.edit_id:
         return view.edit_form
-    return SourceForm(str(source["name"]), str(source["url"]))
+    return SourceForm(source.name, source.url)
 
 
 async def _settings_page(
     request: Request, api: ApiClient, session: str, view: SettingsView, status: int = 200
 ) -> HTMLResponse:
-    sources: list[dict[str, Any]] = await api.request(
-        "GET", "/api/catalog/sources", session_id=session
-    )
-    github: dict[str, Any] = await api.request(
-        "GET", "/api/github-token/status", session_id=session
-    )
-    me: dict[str, Any] = await api.request("GET", "/api/auth/session", session_id=session)
+    sources = await api.catalog_sources(session)
+    github = await api.github_token_status(session)
+    me = await api.current_session(session)
     context = {
         "page_title": "Settings",
         "nav": "settings",
-        "builtin": [source for source in sources if source.get("builtin")],
-        "custom": [(s, _edit_form(s, view)) for s in sources if not s.get("builtin")],
+        "builtin": [source for source in sources if source.builtin],
+        "custom": [(s, _edit_form(s, view)) for s in sources if not s.builtin],
         "view": view,
-        "admin": bool(me.get("admin")),
-        "me": me.get("user_email"),
+        "admin": me.admin,
+        "me": me.user_email,
         "github": github,
         "error": view.error,
     }
@@ -172,8 +168,7 @@ async def add_source(
 ) -> Response:
     form = SourceForm(name, url, scope)
     try:
-        payload = form.create_payload()
-        await api.request("POST", "/api/catalog/sources", session_id=session, json=payload)
+        await api.add_catalog_source(session, form.creation())
     except ApiError as error:
         _raise_unexpected(error)
         form.reject(error)
@@ -193,7 +188,7 @@ async def edit_source(
 ) -> Response:
     form = SourceForm(name, url)
     try:
-        await api.request("PUT", _source_path(source_id), session_id=session, json=form.payload())
+        await api.update_catalog_source(session, source_id, form.change())
     except ApiError as error:
         _raise_unexpected(error)
         # Deleted meanwhile, or not the user's to change: there is no form to show it in.
@@ -209,7 +204,7 @@ async def edit_source(
 @router.post("/settings/sources/{source_id}/delete")
 async def delete_source(request: Request, source_id: str, api: Api, session: Session) -> Response:
     try:
-        await api.request("DELETE", _source_path(source_id), session_id=session)
+        await api.delete_catalog_source(session, source_id)
     except ApiError as error:
         _raise_unexpected(error)
         view = SettingsView(error=error)
@@ -221,11 +216,10 @@ async def delete_source(request: Request, source_id: str, api: Api, session: Ses
 async def refresh_cache(request: Request, api: Api, session: Session) -> Response:
     """Operators only (the API refuses others, who are not offered the button)."""
     try:
-        body: dict[str, Any] = await api.request("DELETE", "/api/catalog/cache", session_id=session)
+        cleared = (await api.clear_catalog_cache(session)).deleted
     except ApiError as error:
         _raise_unexpected(error)
         return await _settings_page(request, api, session, SettingsView(error=error), error.status)
-    cleared = int(body.get("deleted", 0))
     if is_htmx(request):
         return await _settings_page(request, api, session, SettingsView(cleared=cleared))
     return RedirectResponse(f"/settings?cleared={cleared}", status_code=303)
@@ -237,7 +231,7 @@ async def set_github_token(
 ) -> Response:
     """GitHub's verdict goes beside the field: refused (422), or not reachable now (502/503)."""
     try:
-        await api.request("PUT", "/api/github-token", session_id=session, json={"token": token})
+        await api.set_github_token(session, GitHubTokenIn.model_construct(token=SecretStr(token)))
     except ApiError as error:
         if error.code != "VALIDATION_ERROR" and not error.code.startswith("GITHUB_"):
             raise
@@ -249,5 +243,5 @@ async def set_github_token(
 
 @router.post("/settings/github-token/delete")
 async def delete_github_token(request: Request, api: Api, session: Session) -> Response:
-    await api.request("DELETE", "/api/github-token", session_id=session)
+    await api.delete_github_token(session)
     return await _done(request, api, session, "token-removed")

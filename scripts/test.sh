@@ -68,10 +68,11 @@ psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "DROP DATABASE IF EXISTS $PG_DB 
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
 export TEST_POSTGRES_URL="postgresql+asyncpg://postgres@127.0.0.1:$PG_PORT/$PG_DB"
 
-log "lint and types"
+log "lint, types and import boundaries"
 uv run ruff check src tests bench
 uv run ruff format --check src tests bench
 uv run mypy
+uv run lint-imports --no-logo
 
 log "tests"
 uv run pytest "$@"

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from mcp_console.containers.docker import DockerAdapter
 from mcp_console.core.db import Database
+from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyConfigError, KeyManager
 from mcp_console.core.logging import SecretRegistry
 from mcp_console.core.migrate import current_revisions, head_revisions
+from mcp_console.core.redis import redis_reachable
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.core.task_names import TaskName
-from mcp_console.supervisor import redis_reachable
+from mcp_console.vault.bitwarden import BitwardenCli
 
 
 @dataclass
@@ -65,34 +66,41 @@ def check_database(settings: Settings) -> CheckResult:
     return CheckResult("database", True, f"reachable, migrations at {', '.join(sorted(head))}")
 
 
+def _failure(exc: Exception) -> str:
+    """An adapter's error code, else the exception's class: never its message (it may hold
+    paths or output)."""
+    return exc.code if isinstance(exc, AppError) else type(exc).__name__
+
+
 def check_docker(settings: Settings) -> CheckResult:
-    import docker
+    async def probe() -> str:
+        docker = DockerAdapter(settings.docker_host, timeout_seconds=3)
+        try:
+            return await docker.engine_version()
+        finally:
+            await docker.close()
 
     try:
-        client = docker.DockerClient(base_url=settings.docker_host, timeout=3)
-        version = client.version().get("Version", "?")
-        client.close()
+        version = asyncio.run(probe())
     except Exception as exc:
         return CheckResult(
             "docker",
             False,
-            f"{type(exc).__name__} at DOCKER_HOST",
+            f"{_failure(exc)} at DOCKER_HOST",
             "start dockerd or fix DOCKER_HOST",
         )
     return CheckResult("docker", True, f"engine {version}")
 
 
 def check_bitwarden(settings: Settings) -> CheckResult:
-    path = shutil.which(settings.bitwarden_cli_path)
+    cli = BitwardenCli(settings.bitwarden_cli_path, timeout_seconds=30)
     fix = "run `make install` (installs the pinned @bitwarden/cli) or set BITWARDEN_CLI_PATH"
-    if path is None:
+    if not cli.installed():
         return CheckResult("bitwarden cli", False, "not found", fix)
     try:
-        out = subprocess.run(
-            [path, "--version"], capture_output=True, text=True, timeout=30, check=True
-        ).stdout.strip()
-    except (subprocess.SubprocessError, OSError) as exc:
-        return CheckResult("bitwarden cli", False, type(exc).__name__, fix)
+        out = asyncio.run(cli.version())
+    except AppError as exc:
+        return CheckResult("bitwarden cli", False, _failure(exc), fix)
     return CheckResult("bitwarden cli", True, f"version {out}")
 
 

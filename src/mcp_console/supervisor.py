@@ -12,24 +12,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-import redis
-
 from mcp_console.core.migrate import upgrade_to_head
+from mcp_console.core.redis import redis_reachable
 from mcp_console.core.settings import Settings
 
 logger = logging.getLogger("mcp_console.run")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 CHILD_STOP_SECONDS = 10
-
-
-def redis_reachable(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    try:
-        return bool(client.ping())
-    except (redis.RedisError, OSError):
-        return False
-    finally:
-        client.close()
 
 
 def start_local_redis(url: str, data_dir: Path) -> subprocess.Popen[bytes] | None:

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
 from mcp_console.audit.service import AuditService
 from mcp_console.auth.ratelimit import LoginRateLimiter
@@ -32,7 +31,7 @@ from mcp_console.containers.service import ContainerService
 from mcp_console.core.db import Database
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
-from mcp_console.core.redis import RedisService
+from mcp_console.core.redis import RedisService, bytes_pool
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SafeFetcher, SsrfGuard, SsrfPolicy
 from mcp_console.credentials.service import CredentialService
@@ -140,15 +139,9 @@ def build_container_service(
 
 
 def build_job_queue(settings: Settings, redis: RedisService) -> JobQueue:
-    """ARQ needs a bytes (not decoded) Redis connection, with the same short timeouts as the
-    rest of the console so a Redis outage fails fast here too."""
-    pool = ConnectionPool.from_url(
-        settings.redis_url,
-        socket_timeout=settings.redis_timeout_seconds,
-        socket_connect_timeout=settings.redis_timeout_seconds,
-    )
+    """ARQ needs a bytes (not decoded) Redis connection."""
     arq = ArqRedis(
-        connection_pool=pool,
+        connection_pool=bytes_pool(settings.redis_url, settings.redis_timeout_seconds),
         job_serializer=serialize,
         job_deserializer=deserialize,
         default_queue_name=QUEUE_NAME,

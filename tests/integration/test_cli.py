@@ -13,6 +13,8 @@ from mcp_console.core.keys import DecryptionError, KeyManager, parse_key_list
 from mcp_console.core.logging import SecretRegistry
 from mcp_console.core.settings import Settings
 from mcp_console.credentials.service import CredentialService
+from tests.support.auth import fake_bw_env
+from tests.support.fake_bw.cli import VERSION as FAKE_BW_VERSION
 from tests.support.processes import base_env, console_command, fresh_key
 
 
@@ -77,7 +79,17 @@ def test_doctor_reports_each_problem_with_a_fix(tmp_path: Path) -> None:
     failed = {line.split("]")[1].split(":")[0].strip() for line in lines if "[FAIL]" in line}
     assert failed == {"encryption keys", "redis", "database", "docker", "bitwarden cli", "worker"}
     assert all("fix:" in line for line in lines if "[FAIL]" in line)
+    assert "[FAIL] docker: DOCKER_UNAVAILABLE at DOCKER_HOST" in result.stdout
+    assert "[FAIL] bitwarden cli: not found" in result.stdout
     assert "not-a-real-key-value" not in result.stdout
+
+
+@pytest.mark.docker
+def test_doctor_asks_the_docker_engine_and_bw_through_their_adapters(tmp_path: Path) -> None:
+    env = base_env(**fake_bw_env(tmp_path / "vaults"))
+    result = _cli("doctor", env=env)
+    assert "[ok  ] docker: engine " in result.stdout
+    assert f"[ok  ] bitwarden cli: version {FAKE_BW_VERSION}" in result.stdout
 
 
 def test_doctor_passes_database_after_migrate(tmp_path: Path) -> None:

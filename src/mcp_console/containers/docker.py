@@ -149,6 +149,11 @@ class DockerAdapter:
     async def ping(self) -> bool:
         return bool(await self._run(self._client.ping))
 
+    async def engine_version(self) -> str:
+        """The engine's release (`doctor` shows it)."""
+        version: dict[str, Any] = await self._run(self._client.version)
+        return str(version.get("Version", "?"))
+
     async def image_present(self, image: str) -> bool:
         def check() -> bool:
             try:

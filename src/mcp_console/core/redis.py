@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
+from redis import Redis as SyncRedis
 from redis import exceptions as redis_errors
 from redis.asyncio import ConnectionPool, Redis
 from redis.backoff import ExponentialBackoff
@@ -18,6 +19,25 @@ from mcp_console.core.errors import RedisUnavailableError
 T = TypeVar("T")
 _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError, TimeoutError)
 SCAN_BATCH = 500
+
+
+def redis_reachable(url: str) -> bool:
+    """A blocking one-second ping, for `run` and `doctor` before any event loop runs."""
+    client = SyncRedis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except (redis_errors.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def bytes_pool(url: str, timeout_seconds: float) -> ConnectionPool:
+    """A pool of connections returning raw bytes (ARQ needs them), with the same short timeouts
+    as `RedisService` so an outage fails fast there too."""
+    return ConnectionPool.from_url(
+        url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
+    )
 
 
 class RedisService:

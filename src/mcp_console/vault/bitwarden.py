@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import signal
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +118,22 @@ class BitwardenCli:
         self._executable = executable
         self._timeout = timeout_seconds
 
+    def installed(self) -> bool:
+        return shutil.which(self._executable) is not None
+
     def _resolve(self) -> str:
         path = shutil.which(self._executable)
         if path is None:
             raise unavailable("The Bitwarden CLI is not installed on the server.")
         return path
+
+    async def version(self) -> str:
+        """`bw --version`, for `doctor`: it needs no login, so a throw-away data directory."""
+        with tempfile.TemporaryDirectory() as data_dir:
+            result = await self.run(Path(data_dir), "--version")
+        if not result.ok:
+            raise cli_failed("--version")
+        return result.stdout.strip()
 
     async def run(
         self, data_dir: Path, *args: str, secrets: Mapping[str, str] | None = None

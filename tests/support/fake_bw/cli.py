@@ -32,7 +32,9 @@ FLAGS = {
     "sync": {"--nointeraction"},
     "lock": {"--nointeraction"},
     "logout": {"--nointeraction"},
+    "--version": {"--nointeraction"},
 }
+VERSION = "2026.1.0-fake"
 VALUE_FLAGS = {"--passwordenv", "--method", "--code"}
 
 
@@ -288,5 +290,6 @@ def main() -> None:
         "list": lambda: list_items(positional),
         "lock": lock,
         "logout": logout,
+        "--version": lambda: print(VERSION),
     }
     handlers[command]()

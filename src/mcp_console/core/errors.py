@@ -39,4 +39,3 @@ class RedisUnavailableError(AppError):
             headers={"Retry-After": "2"},
             retryable=True,
         )
-

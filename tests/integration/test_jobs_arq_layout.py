@@ -5,8 +5,9 @@ behaviour that depends on them, so an arq upgrade that moves a key fails here.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from arq.constants import (
     result_key_prefix,
     retry_key_prefix,
 )
+from arq.worker import Worker
 from redis.asyncio import Redis
 
 from mcp_console.core.keys import KeyManager
@@ -57,63 +59,70 @@ async def arq_keys_of(redis: Redis, job_id: str) -> set[str]:
     return own | ({QUEUE_NAME, abort_jobs_ss} & keys)
 
 
+@dataclass
+class GatedJob:
+    """One gated job in the queue, and a real in-process arq worker in burst mode (it runs until
+    its queue is empty) that has not started yet."""
+
+    queue: JobQueue
+    gate: Gate
+    job_id: str
+    worker: Worker
+    runs: list[asyncio.Task[None]]
+
+    def start_worker(self) -> asyncio.Task[None]:
+        self.runs.append(asyncio.create_task(self.worker.async_run()))
+        return self.runs[-1]
+
+    async def started(self) -> asyncio.Task[None]:
+        run = self.start_worker()
+        await asyncio.wait_for(self.gate.started.wait(), 30)
+        return run
+
+
 @asynccontextmanager
-async def running_burst_worker(
-    settings: Settings, gate: Gate
-) -> AsyncIterator[Callable[[], asyncio.Task[None]]]:
-    """A real in-process arq worker in burst mode (runs until its queue is empty), with the gated
-    task beside the registry; yields a function that starts it."""
+async def gated_job(settings: Settings, redis: Redis) -> AsyncIterator[GatedJob]:
+    """Enqueued through the real `JobQueue`: arq holds just the job key and its queue entry."""
+    gate = Gate()
     keys = KeyManager.from_settings(settings, secret_registry)
     worker = build_worker(settings, keys, burst=True, extra_tasks=[TaskSpec(GATED, gate.task)])
-    runs: list[asyncio.Task[None]] = []
-
-    def start() -> asyncio.Task[None]:
-        runs.append(asyncio.create_task(worker.async_run()))
-        return runs[-1]
-
-    try:
-        yield start
-    finally:
-        gate.release.set()
-        for run in runs:
-            await asyncio.wait_for(run, 30)
-        await worker.close()
-
-
-async def _enqueued(queue: JobQueue, redis: Redis) -> str:
-    job_id = (await queue.enqueue(GATED, session_hash=OWNER, args={})).job_id
-    assert await arq_keys_of(redis, job_id) == {job_key_prefix + job_id, QUEUE_NAME}
-    assert await redis.zscore(QUEUE_NAME, job_id) is not None
-    return job_id
+    async with job_queue(settings) as queue:
+        job_id = (await queue.enqueue(GATED, session_hash=OWNER, args={})).job_id
+        assert await arq_keys_of(redis, job_id) == {job_key_prefix + job_id, QUEUE_NAME}
+        assert await redis.zscore(QUEUE_NAME, job_id) is not None
+        job = GatedJob(queue, gate, job_id, worker, [])
+        try:
+            yield job
+        finally:
+            gate.release.set()
+            for run in job.runs:
+                await asyncio.wait_for(run, 30)
+            await worker.close()
 
 
 async def test_a_job_s_arq_keys_are_the_ones_the_queue_reads(
     settings: Settings, redis_client: Redis
 ) -> None:
-    gate = Gate()
-    async with job_queue(settings) as queue, running_burst_worker(settings, gate) as start:
-        job_id = await _enqueued(queue, redis_client)
-        run = start()
-        await asyncio.wait_for(gate.started.wait(), 30)
-
-        assert await arq_keys_of(redis_client, job_id) == {
-            job_key_prefix + job_id,
-            retry_key_prefix + job_id,
-            in_progress_key_prefix + job_id,
+    async with gated_job(settings, redis_client) as job:
+        run = await job.started()
+        assert await arq_keys_of(redis_client, job.job_id) == {
+            job_key_prefix + job.job_id,
+            retry_key_prefix + job.job_id,
+            in_progress_key_prefix + job.job_id,
             QUEUE_NAME,
         }
         # The queue keeps a running job `running` only while it finds arq's in-progress mark.
-        assert (await queue.get(job_id, OWNER)).status == "running"
+        assert (await job.queue.get(job.job_id, OWNER)).status == "running"
 
-        gate.release.set()
+        job.gate.release.set()
         await asyncio.wait_for(run, 30)
-        assert await arq_keys_of(redis_client, job_id) == {result_key_prefix + job_id}
-        assert (await queue.get(job_id, OWNER)).status == "succeeded"
+        assert await arq_keys_of(redis_client, job.job_id) == {result_key_prefix + job.job_id}
+        assert (await job.queue.get(job.job_id, OWNER)).status == "succeeded"
 
         # A record left `running` while arq holds a result is a job arq finished without the
         # wrapper (retries used up): the queue finds that result key and says so.
-        await queue.store.update(job_id, status="running")
-        lost = await queue.get(job_id, OWNER)
+        await job.queue.store.update(job.job_id, status="running")
+        lost = await job.queue.get(job.job_id, OWNER)
     assert lost.status == "failed"
     assert lost.error is not None and lost.error.code == "WORKER_LOST"
 
@@ -121,37 +130,31 @@ async def test_a_job_s_arq_keys_are_the_ones_the_queue_reads(
 async def test_a_cancel_reaches_arq_through_its_abort_set(
     settings: Settings, redis_client: Redis
 ) -> None:
-    gate = Gate()
-    async with job_queue(settings) as queue, running_burst_worker(settings, gate) as start:
-        job_id = await _enqueued(queue, redis_client)
-        run = start()
-        await asyncio.wait_for(gate.started.wait(), 30)
-
-        await queue.cancel(job_id, OWNER)
+    async with gated_job(settings, redis_client) as job:
+        run = await job.started()
+        await job.queue.cancel(job.job_id, OWNER)
         # Only arq, reading its abort set, can end this task: the gate is never released.
-        cancelled = await wait_for_status(queue, job_id, OWNER, {"cancelled"})
+        cancelled = await wait_for_status(job.queue, job.job_id, OWNER, {"cancelled"})
         await asyncio.wait_for(run, 30)
-        assert not gate.release.is_set()
+        assert not job.gate.release.is_set()
     assert cancelled.status == "cancelled"
-    assert await arq_keys_of(redis_client, job_id) == {result_key_prefix + job_id}
+    assert await arq_keys_of(redis_client, job.job_id) == {result_key_prefix + job.job_id}
 
 
 async def test_a_queued_job_s_cancel_is_in_the_abort_set_arq_reads(
     settings: Settings, redis_client: Redis
 ) -> None:
-    gate = Gate()
-    async with job_queue(settings) as queue, running_burst_worker(settings, gate) as start:
-        job_id = await _enqueued(queue, redis_client)
-        await queue.cancel(job_id, OWNER)
-        assert await redis_client.zscore(abort_jobs_ss, job_id) is not None
-        assert await arq_keys_of(redis_client, job_id) == {
-            job_key_prefix + job_id,
+    async with gated_job(settings, redis_client) as job:
+        await job.queue.cancel(job.job_id, OWNER)
+        assert await redis_client.zscore(abort_jobs_ss, job.job_id) is not None
+        assert await arq_keys_of(redis_client, job.job_id) == {
+            job_key_prefix + job.job_id,
             QUEUE_NAME,
             abort_jobs_ss,
         }
 
-        await asyncio.wait_for(start(), 30)
+        await asyncio.wait_for(job.start_worker(), 30)
         # arq ended the job without running it and emptied the abort set it reads (a set under
         # another name would have been left behind).
-        assert not gate.started.is_set()
-        assert await arq_keys_of(redis_client, job_id) == {result_key_prefix + job_id}
+        assert not job.gate.started.is_set()
+        assert await arq_keys_of(redis_client, job.job_id) == {result_key_prefix + job.job_id}

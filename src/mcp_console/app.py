@@ -5,14 +5,12 @@ every client and service once and registers it for the routes' typed dependencie
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute, APIRouter
 
 from mcp_console import __version__
 from mcp_console.audit.api import router as audit_router
@@ -30,6 +28,7 @@ from mcp_console.core.handlers import ErrorBody, install_error_handlers
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.middleware import RequestLogMiddleware
 from mcp_console.core.redis import RedisService
+from mcp_console.core.sensitive import sensitive_route_patterns
 from mcp_console.core.settings import Settings
 from mcp_console.github.api import router as github_token_router
 from mcp_console.github.service import GitHubTokenService
@@ -57,7 +56,6 @@ from mcp_console.wiring import (
 
 logger = logging.getLogger("mcp_console.lifespan")
 
-SENSITIVE_MARK = "x-sensitive"
 ROUTERS = (
     health_router,
     auth_router,
@@ -69,22 +67,6 @@ ROUTERS = (
     secrets_router,
     github_token_router,
 )
-
-
-def sensitive_route_patterns(routers: Iterable[APIRouter]) -> list[re.Pattern[str]]:
-    """Routes declared with `openapi_extra={"x-sensitive": True}` never have bodies logged.
-
-    Walks the included routers themselves, since `app.routes` holds opaque included-router
-    entries (FastAPI 0.16x) where the same walk silently found nothing, plus the app's own router
-    for routes declared on the app. Only consulted when LOG_REQUEST_BODY is on, so the walk
-    costs nothing otherwise.
-    """
-    return [
-        route.path_regex
-        for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute) and (route.openapi_extra or {}).get(SENSITIVE_MARK)
-    ]
 
 
 # Statuses every /api route can answer, declared with the shared error shape in the OpenAPI

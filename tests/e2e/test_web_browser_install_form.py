@@ -35,9 +35,9 @@ from tests.support.images import (  # noqa: F401
 )
 from tests.support.registry_servers import (
     SnapshotServer,
-    _docker_entry,
     load_snapshot,
     registry_servers,
+    snapshot_docker_entry,
 )
 from tests.support.web import ApiProcess, api_process, local_catalog_env, running_web
 
@@ -59,7 +59,9 @@ def _with_run(snap: SnapshotServer, image: str | None) -> dict[str, Any]:
     """The entry in Docker's catalog format, with its `run:` block at the top level as Docker's
     catalog file carries it."""
     run = snap.server.get("run") or {}
-    entry = _docker_entry(snap) | {k: run[k] for k in ("command", "volumes", "user") if k in run}
+    entry = snapshot_docker_entry(snap) | {
+        k: run[k] for k in ("command", "volumes", "user") if k in run
+    }
     if run.get("disableNetwork"):
         entry["disableNetwork"] = True
     if image:

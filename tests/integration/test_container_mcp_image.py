@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mcp_console.containers.docker import DockerAdapter, _split_frames
+from mcp_console.containers.docker import DockerAdapter, demux_frames
 from tests.support.containers import Console, console_fixture  # noqa: F401
 from tests.support.images import (  # noqa: F401
     BuiltImage,
@@ -35,9 +35,8 @@ class StdioPeer:
 
     def receive(self) -> dict[str, Any]:
         while b"\n" not in self.stdout:
-            self.buffer += self.sock.recv(65536)
-            for stream_id, payload, rest in _split_frames(self.buffer):
-                self.buffer = rest
+            frames, self.buffer = demux_frames(self.buffer + self.sock.recv(65536))
+            for stream_id, payload in frames:
                 if stream_id == 1:
                     self.stdout += payload
         line, _, self.stdout = self.stdout.partition(b"\n")

@@ -52,7 +52,7 @@ def load_snapshot(root: Path = SNAPSHOT_DIR) -> list[SnapshotServer]:
     return servers
 
 
-def _docker_entry(snap: SnapshotServer) -> dict[str, Any]:
+def snapshot_docker_entry(snap: SnapshotServer) -> dict[str, Any]:
     data = snap.server
     about, meta, config = data.get("about", {}), data.get("meta", {}), data.get("config", {})
     run = data.get("run") or {}
@@ -89,7 +89,7 @@ def _docker_entry(snap: SnapshotServer) -> dict[str, Any]:
 
 def docker_catalog(snapshot: list[SnapshotServer], fmt: str = "yaml") -> bytes:
     """Docker's catalog file: YAML v2 or JSON v3, a `registry:` map keyed by server name."""
-    registry = {snap.server["name"]: _docker_entry(snap) for snap in snapshot}
+    registry = {snap.server["name"]: snapshot_docker_entry(snap) for snap in snapshot}
     if fmt == "json":
         return json.dumps({"version": 3, "name": "docker-mcp", "registry": registry}).encode()
     document = {

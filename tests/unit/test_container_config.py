@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from mcp_console.catalog.schemas import CatalogItem, EnvTemplate, SecretSpec
-from mcp_console.containers.docker import _frames_to_batches, demux_frames
+from mcp_console.containers.docker import demux_frames, frames_to_batches
 from mcp_console.containers.install import preview_install
 from mcp_console.containers.logs import LogQuery, parse_log_query
 from mcp_console.containers.schemas import ContainerConfig, CreateContainerRequest, InstallRequest
@@ -211,9 +211,7 @@ async def test_multiplexed_frames_become_tagged_lines(chunk_size: int) -> None:
         + _frame(2, b"2026-01-01T00:00:00.3Z err line\n")
         + _frame(1, b"two\n2026-01-01T00:00:00.4Z tail-without-newline")
     )
-    lines = [
-        line async for batch in _frames_to_batches(_chunks(data, chunk_size)) for line in batch
-    ]
+    lines = [line async for batch in frames_to_batches(_chunks(data, chunk_size)) for line in batch]
     assert [(line.stream, line.text) for line in lines] == [
         ("stdout", "out one"),
         ("stderr", "err line"),

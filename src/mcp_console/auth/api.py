@@ -14,12 +14,12 @@ from mcp_console.auth.schemas import (
     SessionResponse,
 )
 from mcp_console.core.deps import SettingsDep
+from mcp_console.core.sensitive import SENSITIVE_ROUTE
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
-SENSITIVE = {"x-sensitive": True}
 
 
-@router.post("/login", openapi_extra=SENSITIVE)
+@router.post("/login", openapi_extra=SENSITIVE_ROUTE)
 async def login(
     body: Annotated[LoginRequest, Body()], request: Request, auth: AuthServiceDep
 ) -> LoginResponse:
@@ -32,13 +32,13 @@ async def login(
     )
 
 
-@router.post("/logout", openapi_extra=SENSITIVE)
+@router.post("/logout", openapi_extra=SENSITIVE_ROUTE)
 async def logout(session: CurrentSession, auth: AuthServiceDep) -> LogoutResponse:
     await auth.logout(session.session_hash)
     return LogoutResponse(success=True, message="Logged out.")
 
 
-@router.get("/session", openapi_extra=SENSITIVE)
+@router.get("/session", openapi_extra=SENSITIVE_ROUTE)
 async def current(session: CurrentSession, settings: SettingsDep) -> SessionResponse:
     return SessionResponse(
         valid=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -289,7 +289,7 @@ class DockerAdapter:
                     raise container_not_found()
                 if response.status_code >= 400:
                     raise AppError("DOCKER_ERROR", "Docker refused the log request.", status=502)
-                async for batch in _coalesced(_frames_to_batches(response.aiter_bytes())):
+                async for batch in _coalesced(frames_to_batches(response.aiter_bytes())):
                     yield batch
         except httpx.TransportError:
             raise DockerUnavailableError() from None
@@ -309,7 +309,7 @@ def _log_http_client(docker_host: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=f"http://{parsed.netloc}")
 
 
-async def _frames_to_batches(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[LogLine]]:
+async def frames_to_batches(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[LogLine]]:
     """Docker's multiplexed stream to lines, one batch per network chunk (cheap to forward)."""
     buffer = b""
     partial: dict[int, bytes] = {}
@@ -374,16 +374,6 @@ def demux_frames(buffer: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
         frames.append((stream_id, bytes(view[offset + FRAME_HEADER.size : end])))
         offset = end
     return frames, buffer[offset:]
-
-
-def _split_frames(buffer: bytes) -> Iterator[tuple[int, bytes, bytes]]:
-    while len(buffer) >= FRAME_HEADER.size:
-        stream_id, size = FRAME_HEADER.unpack_from(buffer)
-        end = FRAME_HEADER.size + size
-        if len(buffer) < end:
-            return
-        yield stream_id, buffer[FRAME_HEADER.size : end], buffer[end:]
-        buffer = buffer[end:]
 
 
 def _parse_line(stream_id: int, raw: bytes) -> LogLine:

@@ -41,6 +41,15 @@ class ContainerRepository:
         await self.session.delete(row)
         await self.session.flush()
 
+    async def set_docker_id(self, container_id: str, docker_id: str) -> None:
+        """Point the record at the Docker container that now runs it (after a re-create)."""
+        query = (
+            update(ManagedContainer)
+            .where(ManagedContainer.id == container_id)
+            .values(docker_id=docker_id, updated_at=datetime.now(UTC))
+        )
+        await self.session.execute(query)
+
     async def replace_config(
         self, container_id: str, owner: str, edited_version: int, config: dict[str, Any]
     ) -> bool:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from mcp_console.audit.service import FAILURE, SUCCESS, AuditService
@@ -308,11 +307,7 @@ class ContainerService:
         await self._discard(row.docker_id)
         docker_id = await self._docker.create(container_spec(row, env, self._settings))
         async with self._database.sessions.begin() as session:
-            await session.execute(
-                update(ManagedContainer)
-                .where(ManagedContainer.id == row.id)
-                .values(docker_id=docker_id, updated_at=datetime.now(UTC))
-            )
+            await ContainerRepository(session).set_docker_id(row.id, docker_id)
         row.docker_id = docker_id
         return docker_id
 

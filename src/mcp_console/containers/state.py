@@ -15,7 +15,6 @@ from mcp_console.containers.schemas import (
     ResourceUsage,
 )
 
-ZERO_TIME = "0001-01-01T00:00:00Z"
 MISSING = "missing"
 ACTIVE_STATES = {"running", "restarting", "paused"}
 

@@ -39,13 +39,3 @@ class RedisUnavailableError(AppError):
             headers={"Retry-After": "2"},
             retryable=True,
         )
-
-
-class DatabaseUnavailableError(AppError):
-    def __init__(self) -> None:
-        super().__init__(
-            "DATABASE_UNAVAILABLE",
-            "The database is not reachable.",
-            status=503,
-            hint="Retry shortly; operators: check DATABASE_URL and run `mcp-console doctor`.",
-        )

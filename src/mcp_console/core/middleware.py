@@ -13,27 +13,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcp_console.core.handlers import internal_error_response
 from mcp_console.core.logging import Redactor, redactor, request_id_var
+from mcp_console.core.sensitive import is_sensitive_path
 
 logger = logging.getLogger("mcp_console.request")
 
 BODY_LOG_LIMIT = 4096
-# Bodies under these paths are never logged, whatever LOG_REQUEST_BODY says.
-SENSITIVE_PATHS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^/api/auth(/|$)"),
-    re.compile(r"^/api/github-token"),
-    re.compile(r"^/api/catalog/oauth/"),
-    re.compile(r"^/api/remote-servers/[^/]+/connect"),
-    re.compile(r"^/api/secrets(/|$)"),
-)
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
-def is_sensitive_path(path: str, extra: Iterable[re.Pattern[str]] = ()) -> bool:
-    return any(pattern.match(path) for pattern in (*SENSITIVE_PATHS, *extra))
-
-
 class RequestLogMiddleware:
-    """Assigns a request id, logs method/path/status/duration, and a redacted body if enabled."""
+    """Assigns a request id, logs method/path/status/duration, and a redacted body if enabled.
+
+    `sensitive_routes` gives the path patterns of the routes declared with
+    `core.sensitive.SENSITIVE_ROUTE`: their bodies are never logged, whatever LOG_REQUEST_BODY says.
+    """
 
     def __init__(
         self,

@@ -1,6 +1,7 @@
 """Thin routes of `/api/github-token`: the session's user sets, checks and removes their token.
 
-The PUT body is never logged (`core/middleware.py` SENSITIVE_PATHS, and `x-sensitive` here)."""
+Every route here is declared with `SENSITIVE_ROUTE`, so no request body on this path (the PUT
+carries the token) is ever logged."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Response
 from mcp_console.auth.deps import CurrentSession
 from mcp_console.core.deps import provided
 from mcp_console.core.handlers import ErrorBody
+from mcp_console.core.sensitive import SENSITIVE_ROUTE
 from mcp_console.github.schemas import GitHubTokenIn, GitHubTokenStatus
 from mcp_console.github.service import GitHubTokenService
 
@@ -26,7 +28,7 @@ CHECK_ERRORS: dict[int | str, dict[str, Any]] = {
 GitHubTokensDep = Annotated[GitHubTokenService, Depends(provided(GitHubTokenService))]
 
 
-@router.put("", responses=CHECK_ERRORS, openapi_extra={"x-sensitive": True})
+@router.put("", responses=CHECK_ERRORS, openapi_extra=SENSITIVE_ROUTE)
 async def set_token(
     body: GitHubTokenIn, session: CurrentSession, tokens: GitHubTokensDep
 ) -> GitHubTokenStatus:
@@ -34,12 +36,12 @@ async def set_token(
     return await tokens.save(session.user_email, body.token.get_secret_value())
 
 
-@router.get("/status")
+@router.get("/status", openapi_extra=SENSITIVE_ROUTE)
 async def token_status(session: CurrentSession, tokens: GitHubTokensDep) -> GitHubTokenStatus:
     return await tokens.status(session.user_email)
 
 
-@router.delete("", status_code=204)
+@router.delete("", status_code=204, openapi_extra=SENSITIVE_ROUTE)
 async def delete_token(session: CurrentSession, tokens: GitHubTokensDep) -> Response:
     await tokens.remove(session.user_email)
     return Response(status_code=204)

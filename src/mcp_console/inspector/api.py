@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from mcp_console.auth.deps import CurrentSession
 from mcp_console.containers.deps import actor_of
+from mcp_console.core.sensitive import SENSITIVE_ROUTE
 from mcp_console.inspector.deps import InspectorDep
 from mcp_console.inspector.schemas import (
     PromptGetRequest,
@@ -26,8 +27,6 @@ from mcp_console.inspector.schemas import (
 from mcp_console.inspector.service import ContainerTarget
 
 router = APIRouter(prefix="/api/inspector/{container_id}", tags=["inspector"])
-# Tool arguments and prompt arguments may carry credentials: never log these bodies.
-SENSITIVE = {"x-sensitive": True}
 
 
 def _target(session: CurrentSession, container_id: str) -> ContainerTarget:
@@ -70,7 +69,8 @@ async def prompts(
     return await inspector.prompts(_target(session, container_id))
 
 
-@router.post("/tools/{name}/call", openapi_extra=SENSITIVE)
+# Tool and prompt arguments may carry credentials: never log these bodies.
+@router.post("/tools/{name}/call", openapi_extra=SENSITIVE_ROUTE)
 async def call_tool(
     container_id: str,
     name: str,
@@ -81,7 +81,7 @@ async def call_tool(
     return await inspector.call_tool(_target(session, container_id), name, body.arguments)
 
 
-@router.post("/prompts/{name}/get", openapi_extra=SENSITIVE)
+@router.post("/prompts/{name}/get", openapi_extra=SENSITIVE_ROUTE)
 async def get_prompt(
     container_id: str,
     name: str,

@@ -31,7 +31,7 @@ from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
 from mcp_console import __version__
-from mcp_console.containers.docker import _split_frames
+from mcp_console.containers.docker import demux_frames
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
 from mcp_console.inspector import schemas
@@ -350,10 +350,9 @@ class StdoutDecoder:
         self._partial = {STDOUT: b"", STDERR: b""}
 
     def feed(self, chunk: bytes) -> list[mt.JSONRPCMessage]:
-        self._buffer += chunk
+        frames, self._buffer = demux_frames(self._buffer + chunk)
         messages: list[mt.JSONRPCMessage] = []
-        for stream_id, payload, rest in _split_frames(self._buffer):
-            self._buffer = rest
+        for stream_id, payload in frames:
             *lines, self._partial[stream_id] = (self._partial.get(stream_id, b"") + payload).split(
                 b"\n"
             )

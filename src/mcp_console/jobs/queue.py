@@ -1,4 +1,7 @@
-"""The API's side of the queue: enqueue, read (owner only), list and cancel jobs."""
+"""The API's side of the queue: enqueue, read (owner only), list and cancel jobs.
+
+Reconcile and cancel read arq's private Redis layout (`arq.constants`), not its public API: arq
+is pinned to the minor version `tests/integration/test_jobs_arq_layout.py` checked it against."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from mcp_console.auth.deps import CurrentSession
+from mcp_console.core.sensitive import SENSITIVE_ROUTE
 from mcp_console.core.task_names import TaskName
 from mcp_console.jobs.deps import JobQueueDep
 from mcp_console.jobs.schemas import JobAccepted
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/secrets", tags=["secrets"])
     "/resolve",
     status_code=202,
     response_model=JobAccepted,
-    openapi_extra={"x-sensitive": True},
+    openapi_extra=SENSITIVE_ROUTE,
     responses={422: {"description": "malformed reference or SECRET_IN_PLAIN_TEXT"}},
 )
 async def resolve(body: ResolveRequest, session: CurrentSession, jobs: JobQueueDep) -> JobAccepted:

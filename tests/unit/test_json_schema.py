@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -60,6 +61,25 @@ def test_refs_inside_the_document_and_meta_schemas_work() -> None:
 )
 def test_self_reference_is_a_422_not_a_recursion_error(schema: Any) -> None:
     assert _code(schema, {"a": 1})[0] == "SCHEMA_TOO_COMPLEX"
+
+
+def test_self_reference_is_a_422_under_a_tracer_too() -> None:
+    """A tracer (coverage, a debugger) moves where the interpreter's recursion limit falls; the
+    keyword-nesting cap ends the recursion first, so the answer does not depend on it."""
+    calls = 0
+
+    def tracer(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        calls += 1
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        code, details = _code({"$ref": "#"}, {"a": 1})
+    finally:
+        sys.settrace(previous)
+    assert (code, details["limit"]) == ("SCHEMA_TOO_COMPLEX", "recursion without end")
+    assert calls > 0
 
 
 def test_deep_instance_and_schema_are_measured_before_validating() -> None:

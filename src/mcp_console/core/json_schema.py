@@ -85,12 +85,26 @@ class _OverBudgetError(Exception):
 
 
 class _Budget:
-    """Steps left and a deadline; checked on every keyword, the clock every 256 steps."""
+    """Steps left and a deadline, checked on every keyword (the clock every 256 steps), and how
+    deeply keywords nest. The nesting cap (twice the depth limit; about four interpreter frames
+    a level) stops a self-referencing schema well before the interpreter's recursion limit,
+    whose exact place shifts under a tracer (coverage, a debugger) and can then land inside the
+    `$ref` registry's native code, which panics instead of raising RecursionError."""
 
     def __init__(self, limits: SchemaLimits) -> None:
         self.steps = limits.max_steps
         self.deadline = time.monotonic() + limits.seconds
         self.seconds = limits.seconds
+        self.nesting = 0
+        self.max_nesting = 2 * limits.max_depth
+
+    def enter(self) -> None:
+        self.nesting += 1
+        if self.nesting > self.max_nesting:
+            raise _OverBudgetError("recursion without end")
+
+    def leave(self) -> None:
+        self.nesting -= 1
 
     def spend(self) -> None:
         self.steps -= 1
@@ -110,8 +124,16 @@ def _metered(keyword: Keyword) -> Keyword:
         if budget is not None:
             budget.spend()
         errors = keyword(validator, value, instance, schema)
-        if errors is not None:
+        if errors is None:
+            return
+        if budget is None:
             yield from errors
+            return
+        budget.enter()
+        try:
+            yield from errors
+        finally:
+            budget.leave()
 
     return run
 

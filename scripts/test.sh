@@ -74,5 +74,16 @@ uv run ruff format --check src tests bench
 uv run mypy
 uv run lint-imports --no-logo
 
-log "tests"
-uv run pytest "$@"
+log "tests (with coverage, child processes included; settings in pyproject.toml)"
+uv run coverage erase
+tests_status=0
+uv run coverage run -m pytest "$@" || tests_status=$?
+uv run coverage combine --quiet
+uv run coverage html --quiet --fail-under=0
+[ "$tests_status" -eq 0 ] || exit "$tests_status"
+log "coverage (HTML report: htmlcov/index.html)"
+if [ "$#" -eq 0 ]; then
+    uv run coverage report    # the whole suite: fails below fail_under
+else
+    uv run coverage report --fail-under=0    # a subset: reported, not held to the floor
+fi

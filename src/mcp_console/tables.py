@@ -6,6 +6,13 @@ from mcp_console.catalog import models as catalog_models
 from mcp_console.containers import models as container_models
 from mcp_console.core.db import Base
 from mcp_console.credentials import models as credential_models
+from mcp_console.gateway import models as gateway_models
 
 metadata = Base.metadata
-TABLE_MODULES = (credential_models, container_models, audit_models, catalog_models)
+TABLE_MODULES = (
+    credential_models,
+    container_models,
+    audit_models,
+    catalog_models,
+    gateway_models,
+)

@@ -23,6 +23,9 @@ import re
 from dataclasses import dataclass
 
 URL_SAFE = "A-Za-z0-9_\\-"
+# The console's own MCP gateway client tokens: this prefix, then 43 base64url characters
+# (32 random bytes). The redactor masks them and the secrets policy refuses them like any token.
+GATEWAY_TOKEN_PREFIX = "mcpgw_"  # noqa: S105 - a public prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
         lead="A-Z0-9",
     ),
     _token("google-api-key", "AIza", rf"[{URL_SAFE}]{{35}}(?![{URL_SAFE}])", lead=None),
+    _token("gateway-token", GATEWAY_TOKEN_PREFIX, rf"[{URL_SAFE}]{{40,255}}+", lead=ALNUM),
     _token("sk-api-key", "sk-", rf"[{URL_SAFE}]{{20,255}}+", lead=ALNUM),
     _token("fernet-token", "gAAAAA", rf"[{URL_SAFE}=]{{20,}}+", lead=f"{URL_SAFE}="),
     # No literal to start from: a key may only start where a base64 run starts.

@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     # MCP inspector time limits (docs/INSPECTOR.md): the handshake, then each request after it.
     mcp_init_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     mcp_call_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Untrusted server output: a tool result, resource contents or prompt over this many bytes
+    # is truncated with a visible notice (docs/INSPECTOR.md, docs/GATEWAY.md).
+    mcp_max_result_bytes: int = Field(default=1_048_576, ge=1024, le=256 * 1_048_576)
+    # The MCP gateway (docs/GATEWAY.md). PUBLIC_URL is where AI clients reach the API.
+    public_url: str = "http://127.0.0.1:8000"
+    gateway_rate_limit_per_minute: int = Field(default=120, ge=1, le=100_000)
+    gateway_call_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    gateway_profile_backups: int = Field(default=20, ge=1, le=1000)
+    gateway_session_idle_minutes: float = Field(default=60, gt=0, le=24 * 60)
     # Keys stay opaque strings here; `core.keys.KeyManager` validates them so that a malformed key
     # is reported without ever echoing its value (pydantic errors would print the input).
     credential_encryption_key: SecretStr | None = None

@@ -1,0 +1,1 @@
+"""The MCP gateway: profiles, client tokens and the `/mcp/{profile}` endpoint (docs/GATEWAY.md)."""

@@ -27,7 +27,7 @@ from mcp_console.catalog.sources.github import GitHubRegistrySource, TokenProvid
 from mcp_console.catalog.sources.official import OfficialRegistrySource
 from mcp_console.containers.docker import DockerAdapter
 from mcp_console.containers.locks import ContainerLocks
-from mcp_console.containers.service import ContainerService
+from mcp_console.containers.service import ContainerObserver, ContainerService
 from mcp_console.core.db import Database
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
@@ -127,6 +127,7 @@ def build_container_service(
     docker: DockerAdapter,
     resolver: SecretResolver,
     audit: AuditService,
+    observer: ContainerObserver | None = None,
 ) -> ContainerService:
     return ContainerService(
         docker=docker,
@@ -135,6 +136,7 @@ def build_container_service(
         audit=audit,
         locks=ContainerLocks(redis),
         settings=settings,
+        observer=observer,
     )
 
 

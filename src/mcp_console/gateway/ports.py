@@ -1,0 +1,49 @@
+"""What the gateway endpoint needs from the rest of the gateway domain, as protocols.
+
+The endpoint (transport, aggregation, MCP server) depends on these shapes only, not on the
+classes that implement them (`tokens.TokenService`, `profiles.ProfileService`,
+`calls.CallLog`), so each side can change its internals freely.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mcp_console.gateway import schemas
+
+
+class Principal(Protocol):
+    """Who calls through the gateway: a verified client token (never the token itself)."""
+
+    @property
+    def token_id(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def profile(self) -> str: ...
+
+
+class TokenVerifier(Protocol):
+    async def verify(self, raw: str) -> Principal | None: ...
+
+
+class ProfileReader(Protocol):
+    async def get(self, owner: str, name: str) -> schemas.Profile: ...
+
+
+class CallRecorder(Protocol):
+    """Writes one call-log row: names, duration and outcome, never arguments or results."""
+
+    async def record(
+        self,
+        principal: Principal,
+        *,
+        server: str | None,
+        method: str,
+        name: str | None,
+        duration_ms: float,
+        outcome: str,
+        error_code: str | None,
+    ) -> None: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ class Caller:
     session_id: str | None
 
 
-def attach(scope: dict[str, Any], caller: Caller) -> None:
+def attach(scope: MutableMapping[str, Any], caller: Caller) -> None:
     scope.setdefault("state", {})[STATE_KEY] = caller
 
 

@@ -20,7 +20,7 @@ logger = logging.getLogger("mcp_console.gateway")
 
 class GatewayEvents:
     def __init__(self, hub: EventHub) -> None:
-        self._hub = hub
+        self.hub = hub
 
     async def profile_changed(self, owner: str, name: str) -> None:
         await self._publish(owner, {"reason": "profile", "profile": name})
@@ -33,6 +33,6 @@ class GatewayEvents:
         """Best effort: the change itself already happened; a lost event only delays a client's
         next listing, so a Redis outage is logged, not raised."""
         try:
-            await self._hub.publish_owner(owner, event)
+            await self.hub.publish_owner(owner, event)
         except AppError as exc:
             logger.warning("gateway list change not published", extra={"error_code": exc.code})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import mcp_types as mt
 from mcp.server.context import ServerRequestContext
@@ -35,6 +35,7 @@ from mcp_console.gateway.caller import Caller, InflightCalls, caller_of
 from mcp_console.gateway.recorder import BackgroundRecorder, CallEntry
 
 Ctx = ServerRequestContext[Any, Any]
+Outcome = Literal["success", "failure"]
 Result = TypeVar("Result")
 SERVER_NAME = "mcp-gateway-console"
 CANCELLED = -32800
@@ -157,7 +158,7 @@ class GatewayMcpServer:
             raise MCPError(INTERNAL_ERROR, "The gateway request has no caller.")
         started = time.perf_counter()
         server: str | None = None
-        outcome: str = "failure"
+        outcome: Outcome = "failure"
         error_code: str | None = "CANCELLED"
         try:
             with self._inflight.scope(caller.session_id, ctx.request_id) as scope:
@@ -183,7 +184,7 @@ class GatewayMcpServer:
             )
 
 
-def _outcome_of(result: object) -> tuple[str, str | None]:
+def _outcome_of(result: object) -> tuple[Outcome, str | None]:
     if isinstance(result, mt.CallToolResult) and result.is_error:
         return "failure", "TOOL_ERROR"
     return "success", None

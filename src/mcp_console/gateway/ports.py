@@ -1,28 +1,19 @@
 """What the gateway endpoint needs from the rest of the gateway domain, as protocols.
 
-The endpoint (transport, aggregation, MCP server) depends on these shapes only, not on the
-classes that implement them (`tokens.TokenService`, `profiles.ProfileService`,
-`calls.CallLog`), so each side can change its internals freely.
+The endpoint (transport, aggregation, MCP server) depends on these shapes, not on the services
+that implement them (`tokens.TokenService`, `profiles.ProfileService`, `calls.CallLog`), so
+tests can hand in their own and each side can change its internals freely.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from mcp_console.gateway import schemas
+from mcp_console.gateway.tokens import TokenPrincipal
 
-
-class Principal(Protocol):
-    """Who calls through the gateway: a verified client token (never the token itself)."""
-
-    @property
-    def token_id(self) -> str: ...
-    @property
-    def owner(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def profile(self) -> str: ...
+Principal = TokenPrincipal
+"""Who calls through the gateway: a verified client token (never the token itself)."""
 
 
 class TokenVerifier(Protocol):
@@ -44,6 +35,6 @@ class CallRecorder(Protocol):
         method: str,
         name: str | None,
         duration_ms: float,
-        outcome: str,
+        outcome: Literal["success", "failure"],
         error_code: str | None,
     ) -> None: ...

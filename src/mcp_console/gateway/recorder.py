@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 from mcp_console.gateway.ports import CallRecorder, Principal
 
@@ -24,7 +25,7 @@ class CallEntry:
     method: str
     name: str | None
     duration_ms: float
-    outcome: str
+    outcome: Literal["success", "failure"]
     error_code: str | None
 
 

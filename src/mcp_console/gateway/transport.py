@@ -38,6 +38,7 @@ from mcp_console.gateway.redis_state import EventHub, McpSession, McpSessionStor
 
 logger = logging.getLogger("mcp_console.gateway")
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
+MCP_PATH = "/mcp/{profile}"
 SESSION_HEADER = "mcp-session-id"
 MAX_BODY_BYTES = 4 * 1024 * 1024
 KEEPALIVE_SECONDS = 15.0
@@ -331,3 +332,12 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
+
+
+class RegisteredEndpoint:
+    """The route's ASGI app: the process's one `GatewayEndpoint`, built by the lifespan (routes
+    exist before it runs, so it is looked up per request from the app's registry)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = scope["app"].state.registry.get(GatewayEndpoint)
+        await endpoint(scope, receive, send)

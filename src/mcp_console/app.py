@@ -30,8 +30,10 @@ from mcp_console.core.middleware import RequestLogMiddleware
 from mcp_console.core.redis import RedisService
 from mcp_console.core.sensitive import sensitive_route_patterns
 from mcp_console.core.settings import Settings
+from mcp_console.gateway.api import router as gateway_router
 from mcp_console.gateway.calls import CallLog
 from mcp_console.gateway.checks import ProfileGuard
+from mcp_console.gateway.export import DockerExport
 from mcp_console.gateway.profiles import ProfileService
 from mcp_console.gateway.tokens import TokenService
 from mcp_console.github.api import router as github_token_router
@@ -71,6 +73,7 @@ ROUTERS = (
     jobs_router,
     secrets_router,
     github_token_router,
+    gateway_router,
 )
 
 
@@ -131,6 +134,7 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
         (ProfileGuard, gateway.guard),
         (TokenService, gateway.tokens),
         (CallLog, gateway.calls),
+        (DockerExport, gateway.export),
     ):
         registry.provide(kind, instance)
     return registry

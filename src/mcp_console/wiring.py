@@ -37,7 +37,8 @@ from mcp_console.core.ssrf import SafeFetcher, SsrfGuard, SsrfPolicy
 from mcp_console.credentials.service import CredentialService
 from mcp_console.gateway.calls import CallLog
 from mcp_console.gateway.checks import ProfileGuard
-from mcp_console.gateway.inventory import ContainerLister, LiveInspector, ServerInventory
+from mcp_console.gateway.export import ContainerConfigs, DockerExport
+from mcp_console.gateway.inventory import LiveInspector, ServerInventory
 from mcp_console.gateway.profiles import NoProfileChanges, ProfileChanges, ProfileService
 from mcp_console.gateway.tokens import TokenService
 from mcp_console.github.client import GitHubUserClient
@@ -262,13 +263,14 @@ class Gateway:
     guard: ProfileGuard
     tokens: TokenService
     calls: CallLog
+    export: DockerExport
 
 
 def build_gateway(
     settings: Settings,
     database: Database,
     keys: KeyManager,
-    containers: ContainerLister,
+    containers: ContainerConfigs,
     inspector: LiveInspector,
     changes: ProfileChanges | None = None,
 ) -> Gateway:
@@ -287,4 +289,5 @@ def build_gateway(
         guard=guard,
         tokens=TokenService(database, keys.gateway_tokens, profiles),
         calls=CallLog(database),
+        export=DockerExport(containers),
     )

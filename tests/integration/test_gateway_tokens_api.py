@@ -104,6 +104,15 @@ def test_token_requests_are_checked(logged: tuple[Console, io.StringIO]) -> None
         response = console.client.post("/api/gateway/tokens", json=body, headers=user.headers)
         assert (response.status_code, response.json()["error"]["code"]) == (status, code)
     assert console.client.get("/api/gateway/tokens").status_code == 401
+    other = console.login()
+    created = console.client.post(
+        "/api/gateway/profiles", json={"name": "theirs"}, headers=other.headers
+    )
+    assert created.status_code == 201, created.text
+    foreign = console.client.post(
+        "/api/gateway/tokens", json={"name": "x", "profile": "theirs"}, headers=user.headers
+    )
+    assert (foreign.status_code, foreign.json()["error"]["code"]) == (404, "PROFILE_NOT_FOUND")
 
 
 def _snippet(console: Console, headers: dict[str, str], client: str) -> dict[str, Any]:

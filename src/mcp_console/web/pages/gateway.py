@@ -43,13 +43,14 @@ CLIENT_LABELS = {
     "windsurf": "Windsurf",
     "generic": "Any client (URL and header)",
 }
-# Notices after post/redirect/get: the query names one of these, never user input.
+# Notices after post/redirect/get: the query names one of these, never user input. Each goes
+# into the section of the profile page its action swaps.
 DONE = {
-    "saved": "The profile was saved.",
-    "restored": "The earlier version was restored as the newest version.",
-    "revoked": "The token was revoked: clients using it are refused from now on.",
-    "deleted": "The profile was deleted and its tokens revoked.",
+    "saved": ("config", "The profile was saved."),
+    "restored": ("config", "The earlier version was restored as the newest version."),
+    "revoked": ("tokens", "The token was revoked: clients using it are refused from now on."),
 }
+DELETED = "The profile was deleted and its tokens revoked."
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -71,8 +72,11 @@ class NewToken:
 
 @dataclass
 class ProfileView:
+    """One rendering: a notice or an error for one section (`config`, `tokens`), the forms."""
+
     notice: str | None = None
     error: ApiError | None = None
+    section: str = ""
     form: ProfileForm | None = None
     token_form: TokenForm = field(default_factory=TokenForm)
     new_token: NewToken | None = None
@@ -123,7 +127,6 @@ async def _profile_page(
         "snippets": snippets,
         "client_labels": CLIENT_LABELS,
         "view": view,
-        "error": view.error,
     }
     response = render(request, "gateway_profile.html", context, status_code)
     if view.new_token is not None:
@@ -131,10 +134,15 @@ async def _profile_page(
     return response
 
 
+def _done_view(done: str) -> ProfileView:
+    section, notice = DONE.get(done, ("", None))
+    return ProfileView(notice, section=section)
+
+
 async def _done(request: Request, api: ApiClient, session: str, name: str, done: str) -> Response:
     """htmx gets the page at once (it swaps the part it selects); a plain post a redirect."""
     if is_htmx(request):
-        return await _profile_page(request, api, session, name, ProfileView(DONE[done]))
+        return await _profile_page(request, api, session, name, _done_view(done))
     return RedirectResponse(f"/gateway/{quote(name)}?done={done}", status_code=303)
 
 
@@ -164,7 +172,7 @@ async def _list_page(
 
 @router.get("/gateway", response_class=HTMLResponse)
 async def gateway_page(request: Request, api: Api, session: Session, done: str = "") -> Response:
-    return await _list_page(request, api, session, notice=DONE.get(done))
+    return await _list_page(request, api, session, notice=DELETED if done == "deleted" else None)
 
 
 @router.post("/gateway")
@@ -188,7 +196,7 @@ async def create_profile(
 async def profile_page(
     request: Request, name: str, api: Api, session: Session, done: str = ""
 ) -> HTMLResponse:
-    return await _profile_page(request, api, session, name, ProfileView(DONE.get(done)))
+    return await _profile_page(request, api, session, name, _done_view(done))
 
 
 @router.post("/gateway/{name}")
@@ -223,7 +231,7 @@ async def restore_version(
         await api.restore_profile_version(session, name, version)
     except ApiError as error:
         _raise_unexpected(error)
-        view = ProfileView(error=error)
+        view = ProfileView(error=error, section="config")
         return await _profile_page(request, api, session, name, view, error.status)
     return await _done(request, api, session, name, "restored")
 
@@ -281,6 +289,6 @@ async def revoke_token(
         await api.revoke_gateway_token(session, token_id)
     except ApiError as error:
         _raise_unexpected(error)
-        view = ProfileView(error=error)
+        view = ProfileView(error=error, section="tokens")
         return await _profile_page(request, api, session, name, view, error.status)
     return await _done(request, api, session, name, "revoked")

@@ -30,6 +30,12 @@ from mcp_console.core.middleware import RequestLogMiddleware
 from mcp_console.core.redis import RedisService
 from mcp_console.core.sensitive import sensitive_route_patterns
 from mcp_console.core.settings import Settings
+from mcp_console.gateway.api import router as gateway_router
+from mcp_console.gateway.calls import CallLog
+from mcp_console.gateway.checks import ProfileGuard
+from mcp_console.gateway.export import DockerExport
+from mcp_console.gateway.profiles import ProfileService
+from mcp_console.gateway.tokens import TokenService
 from mcp_console.github.api import router as github_token_router
 from mcp_console.github.service import GitHubTokenService
 from mcp_console.health.api import router as health_router
@@ -43,6 +49,7 @@ from mcp_console.wiring import (
     build_auth_service,
     build_catalog_service,
     build_container_service,
+    build_gateway,
     build_github_token_service,
     build_job_queue,
     build_redis,
@@ -66,6 +73,7 @@ ROUTERS = (
     jobs_router,
     secrets_router,
     github_token_router,
+    gateway_router,
 )
 
 
@@ -108,6 +116,8 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
     pool = stdio_pool(docker, limits)
     stack.push_async_callback(pool.close)
     health = HealthMonitor(redis, database, settings.health_check_interval_seconds)
+    inspector = InspectorService(containers, docker, pool, remote_connector(guard, limits))
+    gateway = build_gateway(settings, database, keys, containers, inspector)
     for kind, instance in (
         (Settings, settings),
         (KeyManager, keys),
@@ -119,10 +129,12 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
         (AuthService, build_auth_service(settings, keys, redis, vault)),
         (AuditService, audit),
         (ContainerService, containers),
-        (
-            InspectorService,
-            InspectorService(containers, docker, pool, remote_connector(guard, limits)),
-        ),
+        (InspectorService, inspector),
+        (ProfileService, gateway.profiles),
+        (ProfileGuard, gateway.guard),
+        (TokenService, gateway.tokens),
+        (CallLog, gateway.calls),
+        (DockerExport, gateway.export),
     ):
         registry.provide(kind, instance)
     return registry

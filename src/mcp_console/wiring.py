@@ -35,6 +35,12 @@ from mcp_console.core.redis import RedisService, bytes_pool
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SafeFetcher, SsrfGuard, SsrfPolicy
 from mcp_console.credentials.service import CredentialService
+from mcp_console.gateway.calls import CallLog
+from mcp_console.gateway.checks import ProfileGuard
+from mcp_console.gateway.export import ContainerConfigs, DockerExport
+from mcp_console.gateway.inventory import LiveInspector, ServerInventory
+from mcp_console.gateway.profiles import NoProfileChanges, ProfileChanges, ProfileService
+from mcp_console.gateway.tokens import TokenService
 from mcp_console.github.client import GitHubUserClient
 from mcp_console.github.service import GitHubTokenService
 from mcp_console.inspector import schemas as inspector_schemas
@@ -247,3 +253,41 @@ def remote_connector(guard: SsrfGuard, limits: Limits) -> RemoteConnector:
             yield client
 
     return connect
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """The gateway's configuration side: profiles, their checks, client tokens, the call log."""
+
+    profiles: ProfileService
+    guard: ProfileGuard
+    tokens: TokenService
+    calls: CallLog
+    export: DockerExport
+
+
+def build_gateway(
+    settings: Settings,
+    database: Database,
+    keys: KeyManager,
+    containers: ContainerConfigs,
+    inspector: LiveInspector,
+    changes: ProfileChanges | None = None,
+) -> Gateway:
+    """`changes` is told about every profile write (the endpoint's notifications); without
+    one, nobody is."""
+    guard = ProfileGuard(ServerInventory(containers, inspector))
+    profiles = ProfileService(
+        database,
+        changes or NoProfileChanges(),
+        guard,
+        public_url=settings.public_url,
+        backups=settings.gateway_profile_backups,
+    )
+    return Gateway(
+        profiles=profiles,
+        guard=guard,
+        tokens=TokenService(database, keys.gateway_tokens, profiles),
+        calls=CallLog(database),
+        export=DockerExport(containers),
+    )

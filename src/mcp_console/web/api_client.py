@@ -169,7 +169,6 @@ def _auth(session_id: str | None) -> dict[str, str]:
 
 Model = TypeVar("Model", bound=BaseModel)
 ContainerAction = Literal["start", "stop", "restart"]
-GATEWAY_TOKEN_HEADER = "X-Gateway-Token"  # noqa: S105 - a header name
 SOURCES = TypeAdapter(list[SourceOut])
 
 
@@ -474,20 +473,10 @@ class ApiClient:
         path = _profile(name, f"/versions/{version}/restore")
         return await self._answer(Profile, "POST", path, session)
 
-    async def client_config(
-        self, session: str, name: str, client: ClientKind, token: SecretStr | None = None
-    ) -> ClientConfig:
-        """The snippet with a placeholder; with `token` (only right after its creation) the
-        snippet holds it. The token goes in a header, never in the address, which is logged."""
-        headers = {GATEWAY_TOKEN_HEADER: token.get_secret_value()} if token else None
-        return await self._answer(
-            ClientConfig,
-            "GET",
-            _profile(name, "/client-config"),
-            session,
-            params={"client": client},
-            headers=headers,
-        )
+    async def client_config(self, session: str, name: str, client: ClientKind) -> ClientConfig:
+        """The snippet holds the API's token placeholder (`TOKEN_PLACEHOLDER`), never a token."""
+        path = _profile(name, "/client-config")
+        return await self._answer(ClientConfig, "GET", path, session, params={"client": client})
 
     async def gateway_calls(self, session: str, name: str) -> GatewayCallList:
         return await self._answer(GatewayCallList, "GET", _profile(name, "/calls"), session)

@@ -4,8 +4,9 @@ they name.
 
 Inputs are named by the API's field paths (`servers.<n>.prefix`) in the order they are sent, so a
 422 for `servers.1.prefix` lands on the second row. Every row is sent, enabled or not, so the
-indexes of the page and of the body are the same. A stopped server has no live tool list: its
-choice travels in hidden inputs and is kept as it was.
+indexes of the page and of the body are the same, except a server whose container is gone (the
+status lists it last, state `missing`): it is shown, not sent, so a save drops it. A stopped
+server has no live tool list: its choice travels in hidden inputs and is kept as it was.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mcp_console.gateway.schemas import (
 from mcp_console.web.api_client import ApiError
 
 SERVER_FIELD = re.compile(r"^servers\.(\d+)(?:\.|$)")
+MISSING = "missing"  # the status's state for a profile server whose container was deleted
 
 
 @dataclass
@@ -42,6 +44,10 @@ class ServerRow:
     prefix: str
     tools: list[str] | None
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def gone(self) -> bool:
+        return self.state == MISSING
 
     @property
     def live(self) -> bool:
@@ -165,6 +171,10 @@ def reject(form: ProfileForm, posted: list[Posted], error: ApiError) -> None:
     collision on both servers it involves (the API names them in `collisions`)."""
     form.alert = error
     place_problems(form, posted, error.fields.items())
+    by_id = {row.server_id: row for row in form.rows}
+    for server_id in error.details.get("servers") or []:
+        if (row := by_id.get(str(server_id))) is not None:
+            row.problems.append("This server is not among your containers any more.")
     by_name = {row.name: row for row in form.rows}
     for collision in error.details.get("collisions") or []:
         servers = [str(server) for server in collision.get("servers") or []]

@@ -2,8 +2,9 @@
 live tool lists), versions, client tokens, client snippets and recent calls.
 
 A new token is in one answer only: the one that created it (never stored here, never redirected
-to, `Cache-Control: no-store`), with the client snippets holding it. Every other rendering shows
-token metadata and snippets with the API's placeholder.
+to, `Cache-Control: no-store`), with the client snippets holding it: the API's snippets hold a
+placeholder, which that one rendering replaces with the token. Every other rendering shows
+token metadata and snippets with the placeholder.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import SecretStr
 
 from mcp_console.gateway.schemas import (
+    TOKEN_PLACEHOLDER,
     ClientConfig,
     ClientKind,
     ProfileCreate,
@@ -63,14 +64,6 @@ class TokenForm:
 
 
 @dataclass
-class NewToken:
-    """The token just created and the snippets holding it: rendered once, kept nowhere."""
-
-    token: TokenCreated
-    snippets: list[ClientConfig]
-
-
-@dataclass
 class ProfileView:
     """One rendering: a notice or an error for one section (`config`, `tokens`), the forms."""
 
@@ -79,7 +72,7 @@ class ProfileView:
     section: str = ""
     form: ProfileForm | None = None
     token_form: TokenForm = field(default_factory=TokenForm)
-    new_token: NewToken | None = None
+    new_token: TokenCreated | None = None  # rendered once, kept nowhere
 
 
 def _raise_unexpected(error: ApiError) -> None:
@@ -88,12 +81,14 @@ def _raise_unexpected(error: ApiError) -> None:
         raise error
 
 
-async def _snippets(
-    api: ApiClient, session: str, name: str, token: SecretStr | None = None
-) -> list[ClientConfig]:
-    return list(
-        await asyncio.gather(*(api.client_config(session, name, kind, token) for kind in CLIENTS))
-    )
+async def _snippets(api: ApiClient, session: str, name: str) -> list[ClientConfig]:
+    return list(await asyncio.gather(*(api.client_config(session, name, kind) for kind in CLIENTS)))
+
+
+def _holding(snippet: ClientConfig, token: str) -> ClientConfig:
+    """The snippet with the token just created in place of the API's placeholder."""
+    filled = snippet.snippet.replace(TOKEN_PLACEHOLDER, token)
+    return snippet.model_copy(update={"snippet": filled, "token_placeholder": False})
 
 
 async def _profile_page(
@@ -125,6 +120,9 @@ async def _profile_page(
         "tokens": [token for token in tokens.tokens if token.profile == name],
         "calls": calls.calls,
         "snippets": snippets,
+        "new_snippets": [_holding(s, view.new_token.token) for s in snippets]
+        if view.new_token
+        else [],
         "client_labels": CLIENT_LABELS,
         "view": view,
     }
@@ -158,13 +156,16 @@ async def _list_page(
     notice: str | None = None,
 ) -> HTMLResponse:
     profiles = await api.list_profiles(session)
+    errors = dict(error.fields) if error else {}
+    if error and error.code == "PROFILE_EXISTS":
+        errors["name"] = error.message
     context = {
         "page_title": "Gateway",
         "nav": "gateway",
         "profiles": profiles.profiles,
         "form": form or {"name": "", "description": ""},
-        "errors": error.fields if error else {},
-        "error": error if error and not set(error.fields) & {"name", "description"} else None,
+        "errors": errors,
+        "error": error if error and not errors else None,
         "notice": notice,
     }
     return render(request, "gateway.html", context, error.status if error else 200)
@@ -261,7 +262,7 @@ async def create_token(
     expires_at: FormText = "",
 ) -> Response:
     """The token goes into this one answer (not stored, not redirected to) with the snippets
-    that hold it; a plain post is answered with the page itself for that reason."""
+    holding it; a plain post is answered with the page itself for that reason."""
     creation = TokenCreate.model_construct(
         name=token_name, profile=name, expires_at=cast(datetime | None, _expiry(expires_at))
     )
@@ -273,12 +274,12 @@ async def create_token(
         token_form.errors = {
             "token_name" if key == "name" else key: message for key, message in error.fields.items()
         }
+        if error.code == "TOKEN_EXPIRY_IN_PAST":
+            token_form.errors["expires_at"] = error.message
         token_form.error = error if not token_form.errors else None
         view = ProfileView(token_form=token_form)
         return await _profile_page(request, api, session, name, view, error.status)
-    snippets = await _snippets(api, session, name, SecretStr(created.token))
-    view = ProfileView(new_token=NewToken(created, snippets))
-    return await _profile_page(request, api, session, name, view)
+    return await _profile_page(request, api, session, name, ProfileView(new_token=created))
 
 
 @router.post("/gateway/{name}/tokens/{token_id}/revoke")

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import sign_in
 from tests.support.auth import bearer
-from tests.support.containers import remove_containers_of
+from tests.support.containers import remove_containers_of, wait_for
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     docker_client_fixture,
@@ -64,6 +64,7 @@ def test_create_a_profile_pick_tools_create_a_token_copy_a_snippet_and_revoke_it
         )
         assert created.status_code == 201, created.text
         server_id = created.json()["container_id"]
+        _wait_for_tools(api, page, server_id)
         _create_profile(page)
         _pick_tools_and_save(page, server_id)
         token = _create_token_and_copy_a_snippet(page)
@@ -74,8 +75,18 @@ def test_create_a_profile_pick_tools_create_a_token_copy_a_snippet_and_revoke_it
         remove_containers_of(docker_client, [account.email])
 
 
+def _wait_for_tools(api: ApiProcess, page: Page, server_id: str) -> None:
+    """Readiness: the server answers the inspector (its MCP handshake is done)."""
+
+    def listed() -> bool:
+        url = f"{api.base_url}/api/inspector/{server_id}/tools"
+        return httpx.get(url, headers=_session(page), timeout=60).status_code == 200
+
+    wait_for(listed, timeout=120, interval=0.5)
+
+
 def _create_profile(page: Page) -> None:
-    page.get_by_role("link", name="Gateway").click()
+    page.get_by_role("link", name="Gateway", exact=True).click()
     expect(page.get_by_test_id("profile-row")).to_have_count(1)  # default
     page.get_by_label("Name", exact=True).fill("assistant")
     page.get_by_label("Description (optional)").fill("Tools for my assistant")

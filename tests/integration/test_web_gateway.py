@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.support.auth import bearer
+from tests.support.containers import wait_for
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     docker_client_fixture,
@@ -104,7 +105,14 @@ def api_get(user: Browser, path: str) -> Any:
 
 
 def mcp_server(user: Browser, image: BuiltImage, start: bool = True) -> str:
-    return user.create({"image": image.tag, "stdin_open": True}, start=start)
+    """A container of the test MCP server; a started one is ready once the inspector lists its
+    tools (the MCP handshake is done), so the Gateway page can offer them."""
+    server_id = user.create({"image": image.tag, "stdin_open": True}, start=start)
+    if start:
+        url = f"{user.api.base_url}/api/inspector/{server_id}/tools"
+        headers = bearer(user.session_id)
+        wait_for(lambda: httpx.get(url, headers=headers, timeout=60).status_code == 200, 120, 0.5)
+    return server_id
 
 
 def server_names(user: Browser, profile: str) -> dict[str, str]:

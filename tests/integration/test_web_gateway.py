@@ -11,9 +11,12 @@ changed where the user would change them.
 from __future__ import annotations
 
 import html
+import io
 import logging
 import re
+import tarfile
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -287,4 +290,35 @@ def test_a_token_is_shown_once_with_the_snippets_holding_it_and_then_revoked(
     revoked = user.post(f"/gateway/laptop/tokens/{row.group(1)}/revoke", htmx=True)
     assert revoked.status_code == 200 and 'data-testid="notice"' in revoked.text
     assert 'data-testid="tokens-empty"' in revoked.text
+    assert api_get(user, "/api/gateway/tokens")["tokens"] == []
+
+
+def test_a_profile_is_exported_for_docker_and_deleted_with_its_tokens(
+    browsers: Any, mcp_server_image: BuiltImage
+) -> None:
+    user = browsers()
+    server = mcp_server(user, mcp_server_image)
+    create_profile(user, "share")
+    form = read_form(user.web.get("/gateway/share").text)
+    pick(form, server, tools=["echo"])
+    assert submit(user, "/gateway/share", form, "save").status_code == 303
+    assert user.post("/gateway/share/tokens", token_name="ci").status_code == 200
+
+    export = user.web.get("/gateway/share/export")
+    assert export.status_code == 200
+    assert export.headers["content-type"] == "application/gzip"
+    assert 'filename="mcp-console-share-docker-mcp.tar.gz"' in export.headers["content-disposition"]
+    with tarfile.open(fileobj=io.BytesIO(export.content), mode="r:gz") as archive:
+        names = {Path(member.name).name: member for member in archive.getmembers()}
+        assert {"catalog.yaml", "registry.yaml", "tools.yaml", "README.md"} <= set(names)
+        tools = archive.extractfile(names["tools.yaml"])
+        assert tools is not None and b"echo" in tools.read()
+
+    assert 'data-testid="profile-export"' in user.web.get("/gateway/default").text
+    assert "profile-delete" not in user.web.get("/gateway/default").text, "default stays"
+    deleted = user.post("/gateway/share/delete")
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/gateway?done=deleted"
+    listing = user.web.get(deleted.headers["location"]).text
+    assert re.findall(r'data-profile="([^"]+)"', listing) == ["default"]
+    assert 'data-testid="notice"' in listing
     assert api_get(user, "/api/gateway/tokens")["tokens"] == []

@@ -478,6 +478,11 @@ class ApiClient:
         path = _profile(name, "/client-config")
         return await self._answer(ClientConfig, "GET", path, session, params={"client": client})
 
+    async def export_profile(self, session: str, name: str) -> bytes:
+        """The `.tar.gz` that `docker mcp gateway run` reads (secrets as references only)."""
+        path = _profile(name, "/export")
+        return (await self._send("GET", path, session, params={"format": "docker-mcp"})).content
+
     async def gateway_calls(self, session: str, name: str) -> GatewayCallList:
         return await self._answer(GatewayCallList, "GET", _profile(name, "/calls"), session)
 

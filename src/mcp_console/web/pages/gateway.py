@@ -237,6 +237,15 @@ async def restore_version(
     return await _done(request, api, session, name, "restored")
 
 
+@router.get("/gateway/{name}/export")
+async def export_profile(name: str, api: Api, session: Session) -> Response:
+    """The profile for Docker's gateway, passed through as a download."""
+    archive = await api.export_profile(session, name)
+    filename = f"mcp-console-{quote(name)}-docker-mcp.tar.gz"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(archive, media_type="application/gzip", headers=disposition)
+
+
 @router.post("/gateway/{name}/delete")
 async def delete_profile(name: str, api: Api, session: Session) -> Response:
     await api.delete_profile(session, name)

@@ -208,18 +208,24 @@ async def save_profile(request: Request, name: str, api: Api, session: Session) 
     posted = gateway_form.read_posted(data)
     version, description = str(data.get("version", "")), str(data.get("description", ""))
     update = gateway_form.update_body(version, description, posted)
-    status = await api.profile_status(session, name)
-    form = ProfileForm(version, description, gateway_form.rows_from(status, posted))
-    view = ProfileView(form=form)
+
+    async def typed_form() -> ProfileForm:
+        """The form as typed, over the servers as they are now (only to show it again)."""
+        status = await api.profile_status(session, name)
+        return ProfileForm(version, description, gateway_form.rows_from(status, posted))
+
     if data.get("action") == "validate":
         result = await api.validate_profile(session, name, update)
+        form = await typed_form()
         gateway_form.report(form, posted, result)
-        return await _profile_page(request, api, session, name, view)
+        return await _profile_page(request, api, session, name, ProfileView(form=form))
     try:
         await api.update_profile(session, name, update)
     except ApiError as error:
         _raise_unexpected(error)
+        form = await typed_form()
         gateway_form.reject(form, posted, error)
+        view = ProfileView(form=form)
         return await _profile_page(request, api, session, name, view, error.status)
     return await _done(request, api, session, name, "saved")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from mcp_console import __version__
 from mcp_console.audit.api import router as audit_router
@@ -30,6 +31,12 @@ from mcp_console.core.middleware import RequestLogMiddleware
 from mcp_console.core.redis import RedisService
 from mcp_console.core.sensitive import sensitive_route_patterns
 from mcp_console.core.settings import Settings
+from mcp_console.gateway.calls import CallLog
+from mcp_console.gateway.checks import ProfileGuard
+from mcp_console.gateway.profiles import ProfileService
+from mcp_console.gateway.runtime import EndpointRuntime
+from mcp_console.gateway.tokens import TokenService
+from mcp_console.gateway.transport import MCP_PATH, GatewayEndpoint, RegisteredEndpoint
 from mcp_console.github.api import router as github_token_router
 from mcp_console.github.service import GitHubTokenService
 from mcp_console.health.api import router as health_router
@@ -43,6 +50,9 @@ from mcp_console.wiring import (
     build_auth_service,
     build_catalog_service,
     build_container_service,
+    build_gateway,
+    build_gateway_endpoint,
+    build_gateway_events,
     build_github_token_service,
     build_job_queue,
     build_redis,
@@ -103,11 +113,17 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
     )
     stack.push_async_callback(catalog.aclose)
     resolver = build_secret_resolver(keys, vault)
-    containers = build_container_service(settings, redis, database, docker, resolver, audit)
+    events = build_gateway_events(redis)
+    containers = build_container_service(
+        settings, redis, database, docker, resolver, audit, observer=events
+    )
     limits = limits_of(settings)
     pool = stdio_pool(docker, limits)
     stack.push_async_callback(pool.close)
     health = HealthMonitor(redis, database, settings.health_check_interval_seconds)
+    inspector = InspectorService(containers, docker, pool, remote_connector(guard, limits))
+    gateway = build_gateway(settings, database, keys, containers, inspector, changes=events)
+    endpoint = build_gateway_endpoint(settings, redis, events, gateway, containers, inspector)
     for kind, instance in (
         (Settings, settings),
         (KeyManager, keys),
@@ -119,10 +135,13 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
         (AuthService, build_auth_service(settings, keys, redis, vault)),
         (AuditService, audit),
         (ContainerService, containers),
-        (
-            InspectorService,
-            InspectorService(containers, docker, pool, remote_connector(guard, limits)),
-        ),
+        (InspectorService, inspector),
+        (ProfileService, gateway.profiles),
+        (ProfileGuard, gateway.guard),
+        (TokenService, gateway.tokens),
+        (CallLog, gateway.calls),
+        (EndpointRuntime, endpoint),
+        (GatewayEndpoint, endpoint.endpoint),
     ):
         registry.provide(kind, instance)
     return registry
@@ -136,6 +155,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         health = app.state.registry.get(HealthMonitor)
         await health.start()
         stack.push_async_callback(health.stop)
+        await stack.enter_async_context(app.state.registry.get(EndpointRuntime).running())
         logger.info("api ready", extra={"environment": settings.environment})
         yield
 
@@ -148,6 +168,8 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     for router in ROUTERS:
         api_route = (router.prefix or "").startswith("/api")
         app.include_router(router, responses=COMMON_ERRORS if api_route else None)
+    gateway_route = Route(MCP_PATH, endpoint=RegisteredEndpoint(), name="mcp-gateway")
+    app.router.routes.append(gateway_route)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -159,6 +181,10 @@ def create_app(settings: Settings, keys: KeyManager) -> FastAPI:
     app.add_middleware(
         RequestLogMiddleware,
         log_body=settings.log_request_body,
-        sensitive_routes=lambda: sensitive_route_patterns([*ROUTERS, app.router]),
+        # MCP messages carry tool arguments: never logged, like the SENSITIVE_ROUTE bodies.
+        sensitive_routes=lambda: [
+            *sensitive_route_patterns([*ROUTERS, app.router]),
+            gateway_route.path_regex,
+        ],
     )
     return app

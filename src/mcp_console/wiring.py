@@ -27,7 +27,7 @@ from mcp_console.catalog.sources.github import GitHubRegistrySource, TokenProvid
 from mcp_console.catalog.sources.official import OfficialRegistrySource
 from mcp_console.containers.docker import DockerAdapter
 from mcp_console.containers.locks import ContainerLocks
-from mcp_console.containers.service import ContainerService
+from mcp_console.containers.service import ContainerObserver, ContainerService
 from mcp_console.core.db import Database
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
@@ -35,6 +35,19 @@ from mcp_console.core.redis import RedisService, bytes_pool
 from mcp_console.core.settings import Settings
 from mcp_console.core.ssrf import SafeFetcher, SsrfGuard, SsrfPolicy
 from mcp_console.credentials.service import CredentialService
+from mcp_console.gateway.aggregate import DEFAULT_PAGE_SIZE, Connector, Directory, GatewayService
+from mcp_console.gateway.caller import InflightCalls
+from mcp_console.gateway.calls import CallLog
+from mcp_console.gateway.checks import ProfileGuard
+from mcp_console.gateway.events import GatewayEvents
+from mcp_console.gateway.inventory import ContainerLister, LiveInspector, ServerInventory
+from mcp_console.gateway.mcp_server import GatewayMcpServer
+from mcp_console.gateway.profiles import NoProfileChanges, ProfileChanges, ProfileService
+from mcp_console.gateway.recorder import BackgroundRecorder
+from mcp_console.gateway.redis_state import EventHub, McpSessionStore, RateLimiter
+from mcp_console.gateway.runtime import EndpointRuntime
+from mcp_console.gateway.tokens import TokenService
+from mcp_console.gateway.transport import GatewayEndpoint
 from mcp_console.github.client import GitHubUserClient
 from mcp_console.github.service import GitHubTokenService
 from mcp_console.inspector import schemas as inspector_schemas
@@ -127,6 +140,7 @@ def build_container_service(
     docker: DockerAdapter,
     resolver: SecretResolver,
     audit: AuditService,
+    observer: ContainerObserver | None = None,
 ) -> ContainerService:
     return ContainerService(
         docker=docker,
@@ -135,6 +149,7 @@ def build_container_service(
         audit=audit,
         locks=ContainerLocks(redis),
         settings=settings,
+        observer=observer,
     )
 
 
@@ -248,3 +263,75 @@ def remote_connector(guard: SsrfGuard, limits: Limits) -> RemoteConnector:
             yield client
 
     return connect
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """The gateway's configuration side: profiles, their checks, client tokens, the call log."""
+
+    profiles: ProfileService
+    guard: ProfileGuard
+    tokens: TokenService
+    calls: CallLog
+
+
+def build_gateway(
+    settings: Settings,
+    database: Database,
+    keys: KeyManager,
+    containers: ContainerLister,
+    inspector: LiveInspector,
+    changes: ProfileChanges | None = None,
+) -> Gateway:
+    """`changes` is told about every profile write (the endpoint's notifications); without
+    one, nobody is."""
+    guard = ProfileGuard(ServerInventory(containers, inspector))
+    profiles = ProfileService(
+        database,
+        changes or NoProfileChanges(),
+        guard,
+        public_url=settings.public_url,
+        backups=settings.gateway_profile_backups,
+    )
+    return Gateway(
+        profiles=profiles,
+        guard=guard,
+        tokens=TokenService(database, keys.gateway_tokens, profiles),
+        calls=CallLog(database),
+    )
+
+
+def build_gateway_events(redis: RedisService) -> GatewayEvents:
+    """The list-change publisher (containers and profiles tell it; the endpoint listens)."""
+    return GatewayEvents(EventHub(redis))
+
+
+def build_gateway_endpoint(
+    settings: Settings,
+    redis: RedisService,
+    events: GatewayEvents,
+    gateway: Gateway,
+    containers: Directory,
+    inspector: Connector,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> EndpointRuntime:
+    """`/mcp/{profile}`: auth and sessions, the SDK server, aggregation (docs/GATEWAY.md)."""
+    service = GatewayService(
+        gateway.profiles,
+        containers,
+        inspector,
+        settings.gateway_call_timeout_seconds,
+        page_size,
+    )
+    recorder = BackgroundRecorder(gateway.calls)
+    inflight = InflightCalls()
+    server = GatewayMcpServer(service, recorder, inflight)
+    endpoint = GatewayEndpoint(
+        tokens=gateway.tokens,
+        sessions=McpSessionStore(redis, int(settings.gateway_session_idle_minutes * 60)),
+        limiter=RateLimiter(redis, settings.gateway_rate_limit_per_minute),
+        hub=events.hub,
+        recorder=recorder,
+        mcp=server.handle,
+    )
+    return EndpointRuntime(endpoint, service, events.hub, recorder, server, inflight)

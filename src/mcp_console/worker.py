@@ -28,6 +28,7 @@ from mcp_console.secrets.resolver import SecretResolver
 from mcp_console.secrets.tasks import SecretTasks
 from mcp_console.wiring import (
     build_container_service,
+    build_gateway_events,
     build_job_store,
     build_redis,
     build_secret_resolver,
@@ -60,7 +61,15 @@ class WorkerServices:
             docker=docker,
             jobs=build_job_store(settings, redis),
             resolver=resolver,
-            containers=build_container_service(settings, redis, database, docker, resolver, audit),
+            containers=build_container_service(
+                settings,
+                redis,
+                database,
+                docker,
+                resolver,
+                audit,
+                observer=build_gateway_events(redis),
+            ),
         )
 
     async def aclose(self) -> None:

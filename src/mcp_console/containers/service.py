@@ -80,6 +80,13 @@ class EnvResolver(Protocol):
     ) -> dict[str, str]: ...
 
 
+class ContainerObserver(Protocol):
+    """Told after an action on a container succeeded (the gateway publishes list changes);
+    containers know nothing of who listens."""
+
+    async def container_changed(self, owner: str, container_id: str, action: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts: the owner e-mail (labels, records, audit) and the session's at-rest name
@@ -114,7 +121,9 @@ class ContainerService:
         audit: AuditService,
         locks: ContainerLocks,
         settings: Settings,
+        observer: ContainerObserver | None = None,
     ) -> None:
+        self._observer = observer
         self._docker = docker
         self._database = database
         self._resolver = resolver
@@ -464,6 +473,8 @@ class ContainerService:
             )
             raise
         await self._audit.record(actor.owner, action, target, SUCCESS, note.detail)
+        if self._observer is not None:
+            await self._observer.container_changed(actor.owner, target, action)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from mcp_console.core.keyed_hash import KeyedHasher
 from mcp_console.core.logging import SecretRegistry
 from mcp_console.core.session_ids import SessionHasher
 from mcp_console.core.settings import Settings
@@ -21,6 +22,7 @@ KEYGEN_HINT = "generate one with `mcp-console keygen`"
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}=")
 _SELF_TEST_PLAINTEXT = b"mcp-console key self-test"
 _KEY_ID_CONTEXT = b"mcp-console key id:"
+_GATEWAY_TOKEN_PURPOSE = b"mcp-console gateway-token hashes v1"
 
 
 class KeyConfigError(Exception):
@@ -112,12 +114,14 @@ class KeyRing:
 
 @dataclass(frozen=True)
 class KeyManager:
-    """Both key rings the console needs, and the session-id hasher derived from the first
-    credential key; built once at start-up and handed to services."""
+    """Both key rings the console needs, the session-id hasher derived from the first
+    credential key, and the gateway token hasher derived from every credential key (rotation
+    keeps tokens valid); built once at start-up and handed to services."""
 
     credential: KeyRing
     oauth: KeyRing
     session_hasher: SessionHasher
+    gateway_tokens: KeyedHasher
 
     @classmethod
     def from_settings(cls, settings: Settings, registry: SecretRegistry) -> KeyManager:
@@ -136,6 +140,9 @@ class KeyManager:
                 registry,
             ),
             session_hasher=SessionHasher.from_key_list(credential_keys),
+            gateway_tokens=KeyedHasher.derive(
+                _GATEWAY_TOKEN_PURPOSE, credential_keys, [key_id(key) for key in credential_keys]
+            ),
         )
 
     def ring(self, purpose: str) -> KeyRing:

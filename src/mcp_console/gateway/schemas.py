@@ -129,7 +129,12 @@ class ValidationProblem(BaseModel):
     """One problem of a profile. `path` points into the document (`servers.1.tools.0`)."""
 
     code: Literal[
-        "SCHEMA", "UNKNOWN_SERVER", "UNKNOWN_TOOL", "NAME_COLLISION", "SERVER_UNREACHABLE"
+        "SCHEMA",
+        "SECRET_IN_PLAIN_TEXT",
+        "UNKNOWN_SERVER",
+        "UNKNOWN_TOOL",
+        "NAME_COLLISION",
+        "SERVER_UNREACHABLE",
     ]
     path: str
     message: str

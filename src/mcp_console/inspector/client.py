@@ -20,7 +20,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import anyio
 import httpx2
@@ -56,6 +56,27 @@ DEFAULT_MAX_RESULT_BYTES = 1_048_576
 CANCELLED = "notifications/cancelled"
 Page = TypeVar("Page", mt.ListToolsResult, mt.ListResourcesResult, mt.ListPromptsResult)
 Item = TypeVar("Item")
+
+
+ListKind = Literal["tools", "prompts", "resources", "resource_templates"]
+_RAW_LISTS: dict[str, tuple[Callable[..., Awaitable[Any]], str]] = {
+    "tools": (ClientSession.list_tools, "tools"),
+    "prompts": (ClientSession.list_prompts, "prompts"),
+    "resources": (ClientSession.list_resources, "resources"),
+    "resource_templates": (ClientSession.list_resource_templates, "resource_templates"),
+}
+_RAW_METHODS = {
+    "tools": "tools/list",
+    "prompts": "prompts/list",
+    "resources": "resources/list",
+    "resource_templates": "resources/templates/list",
+}
+
+
+class ProgressCallback(Protocol):
+    """Receives a call's progress notifications (the SDK's progress-callback shape)."""
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
 
 
 class HttpClientFactory(Protocol):
@@ -213,6 +234,94 @@ class McpClient:
         `MCP_RESULT_TOO_LARGE` (see `result_cap.py`).
         """
         return cap_result(result, self._limits.max_result_bytes)
+
+    # -- raw pass-through (the gateway): MCP's own JSON shapes, every field kept ----------
+
+    def offers(self, kind: ListKind) -> bool:
+        """Whether the server declared the capability behind a list (tools, prompts, ...)."""
+        caps = self._init.capabilities
+        return {
+            "tools": caps.tools,
+            "prompts": caps.prompts,
+            "resources": caps.resources,
+            "resource_templates": caps.resources,
+        }[kind] is not None
+
+    async def list_raw(self, kind: ListKind) -> list[dict[str, Any]]:
+        """Every item of a list, all pages followed, as the server's own JSON objects."""
+        fetch, field = _RAW_LISTS[kind]
+        method = _RAW_METHODS[kind]
+        collected: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        cursor: str | None = None
+        for _page in range(MAX_PAGES):
+            params = mt.PaginatedRequestParams(cursor=cursor) if cursor else None
+            with self._passed_through(method):
+                page = await fetch(self._session, params=params)
+            collected.extend(_json(item) for item in getattr(page, field))
+            cursor = page.next_cursor
+            if not cursor:
+                return collected
+            if cursor in seen:
+                break
+            seen.add(cursor)
+        raise request_failed(method, "the pagination cursors do not come to an end")
+
+    async def call_tool_raw(
+        self,
+        name: str,
+        arguments: dict[str, Any] | None,
+        timeout_seconds: float,
+        progress: ProgressCallback | None = None,
+    ) -> dict[str, Any]:
+        """`tools/call` with the result as MCP's JSON (content blocks, structuredContent,
+        isError); upstream progress goes to `progress` as it arrives."""
+        with self._passed_through("tools/call"):
+            result = await self._session.call_tool(
+                name, arguments, read_timeout_seconds=timeout_seconds, progress_callback=progress
+            )
+        return _json(result)
+
+    async def read_resource_raw(self, uri: str, timeout_seconds: float) -> dict[str, Any]:
+        with self._passed_through("resources/read"):
+            result = await self._session.send_request(
+                mt.ReadResourceRequest(params=mt.ReadResourceRequestParams(uri=uri)),
+                mt.ReadResourceResult,
+                request_read_timeout_seconds=timeout_seconds,
+            )
+        return _json(result)
+
+    async def get_prompt_raw(
+        self, name: str, arguments: dict[str, str] | None, timeout_seconds: float
+    ) -> dict[str, Any]:
+        with self._passed_through("prompts/get"):
+            result = await self._session.send_request(
+                mt.GetPromptRequest(
+                    params=mt.GetPromptRequestParams(name=name, arguments=arguments)
+                ),
+                mt.GetPromptResult,
+                request_read_timeout_seconds=timeout_seconds,
+            )
+        return _json(result)
+
+    @contextlib.contextmanager
+    def _passed_through(self, operation: str) -> Iterator[None]:
+        """Like `_mapped`, but a server's own JSON-RPC error keeps its code and message (the
+        gateway hands them to its client unchanged, redacted)."""
+        try:
+            with self._mapped(operation):
+                yield
+        except AppError as exc:
+            code = exc.details.get("mcp_code")
+            if exc.code != "MCP_REQUEST_FAILED" or code is None:
+                raise
+            prefix = f"The MCP server refused {operation}: "
+            raise AppError(
+                "MCP_UPSTREAM_ERROR",
+                exc.message.removeprefix(prefix),
+                status=502,
+                details={"mcp_code": code},
+            ) from None
 
     async def _all_pages(
         self,

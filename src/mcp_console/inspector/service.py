@@ -135,6 +135,13 @@ class InspectorService:
         return result
 
     @contextlib.asynccontextmanager
+    async def connected(self, target: ContainerTarget) -> AsyncIterator[McpClient]:
+        """The pooled session of an owned, running container, for raw pass-through (the
+        gateway): the same checks and pool as every inspector request."""
+        async with self._client(target) as client:
+            yield client
+
+    @contextlib.asynccontextmanager
     async def _client(self, target: Target) -> AsyncIterator[McpClient]:
         if isinstance(target, schemas.RemoteServer):
             async with self._remote(target) as client:

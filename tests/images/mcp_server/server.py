@@ -16,8 +16,14 @@ from __future__ import annotations
 import os
 import sys
 
-from mcp.server.mcpserver import MCPServer
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+
+# Several copies in one gateway profile need distinct resource URIs (TEST_RESOURCE_BASE), and
+# the gateway tests need a few more tools (TEST_SERVER_EXTRAS=1); neither changes the default.
+BASE = os.environ.get("TEST_RESOURCE_BASE", "test")
+EXTRAS = os.environ.get("TEST_SERVER_EXTRAS") == "1"
 
 server = MCPServer(
     name="console-test-server",
@@ -73,12 +79,12 @@ for _index in range(int(os.environ.get("MCP_TEST_EXTRA_TOOLS", "0"))):
     _extra_tool(_index)
 
 
-@server.resource("test://greeting", name="greeting", mime_type="text/plain")
+@server.resource(f"{BASE}://greeting", name="greeting", mime_type="text/plain")
 def greeting() -> str:
     return "hello from the console test server"
 
 
-@server.resource("test://environment", name="environment", mime_type="text/plain")
+@server.resource(f"{BASE}://environment", name="environment", mime_type="text/plain")
 def environment() -> str:
     """Names (never values) of the variables the container received."""
     return "\n".join(sorted(os.environ))
@@ -87,6 +93,33 @@ def environment() -> str:
 @server.prompt(description="Ask for a summary of a topic.")
 def summarize(topic: str) -> str:
     return f"Please summarize {topic} in three sentences."
+
+
+async def count_steps(steps: int, ctx: Context) -> str:
+    """Reports `steps` progress notifications, then answers."""
+    for step in range(1, steps + 1):
+        await ctx.report_progress(step, steps, f"step {step}")
+    return f"{steps} steps"
+
+
+async def wait_forever() -> str:
+    """Never answers; a cancellation is written to stderr (the container log shows it)."""
+    try:
+        await anyio.sleep(3600)
+    except anyio.get_cancelled_exc_class():
+        log("wait_forever cancelled")
+        raise
+    return "woke up"
+
+
+def item(item_id: str) -> str:
+    return f"item {item_id}"
+
+
+if EXTRAS:
+    server.tool(description="Report progress in steps.")(count_steps)
+    server.tool(description="Wait until cancelled.")(wait_forever)
+    server.resource(f"{BASE}://item/{{item_id}}", name="item", mime_type="text/plain")(item)
 
 
 if __name__ == "__main__":

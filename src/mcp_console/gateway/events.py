@@ -1,0 +1,38 @@
+"""List-change events: published on the owner's Redis channel, so every replica's open GET
+streams and list caches hear of them.
+
+Sources: a container of the owner was created, started, stopped, restarted or deleted (the
+container service calls `container_changed`, through a protocol of its own), and a profile was
+saved, restored or deleted (`profile_changed`, the profiles' `ProfileChanges`). A container
+event goes to every stream of the owner (a container can be in several profiles; a client that
+lists again and sees no change loses nothing); a profile event only to that profile's streams.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from mcp_console.core.errors import AppError
+from mcp_console.gateway.redis_state import EventHub
+
+logger = logging.getLogger("mcp_console.gateway")
+
+
+class GatewayEvents:
+    def __init__(self, hub: EventHub) -> None:
+        self.hub = hub
+
+    async def profile_changed(self, owner: str, name: str) -> None:
+        await self._publish(owner, {"reason": "profile", "profile": name})
+
+    async def container_changed(self, owner: str, container_id: str, action: str) -> None:
+        event = {"reason": "container", "container_id": container_id, "action": action}
+        await self._publish(owner, event)
+
+    async def _publish(self, owner: str, event: dict[str, str]) -> None:
+        """Best effort: the change itself already happened; a lost event only delays a client's
+        next listing, so a Redis outage is logged, not raised."""
+        try:
+            await self.hub.publish_owner(owner, event)
+        except AppError as exc:
+            logger.warning("gateway list change not published", extra={"error_code": exc.code})

@@ -95,8 +95,10 @@ async def _cold_and_warm(
     }
 
 
-class _RawPeer:
-    """Baseline: JSON-RPC lines straight on an attach socket (only the frame decoder, no SDK)."""
+class RawPeer:
+    """Baseline: JSON-RPC lines straight on an attach socket (only the frame decoder, no SDK).
+
+    Also the gateway benchmark's baseline (`bench/gateway_client.py`)."""
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock, self.decoder = sock, StdoutDecoder(LIMITS.max_result_bytes)
@@ -116,21 +118,29 @@ class _RawPeer:
             if getattr(answer, "id", None) == message["id"]:
                 return answer
 
+    def initialize(self, name: str) -> None:
+        self.request({"jsonrpc": "2.0", "id": f"{name}-init", "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": name, "version": "1"}}})  # fmt: skip
+        self.sock.sendall(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+
+    def echo_calls(self, count: int, offset: int = 0) -> list[float]:
+        """Seconds per `tools/call` of `echo`, one at a time."""
+        samples = []
+        for index in range(offset, offset + count):
+            started = time.perf_counter()
+            params = {"name": "echo", "arguments": {"text": f"raw-{index}"}}
+            self.request(
+                {"jsonrpc": "2.0", "id": f"raw-{index}", "method": "tools/call", "params": params}
+            )
+            samples.append(time.perf_counter() - started)
+        return samples
+
 
 def _raw_calls(sock: socket.socket) -> list[float]:
-    peer = _RawPeer(sock)
-    peer.request({"jsonrpc": "2.0", "id": "raw-init", "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {},
-        "clientInfo": {"name": "bench-raw", "version": "1"}}})  # fmt: skip
-    peer.sock.sendall(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
-    samples = []
-    for index in range(CALLS):
-        started = time.perf_counter()
-        params = {"name": "echo", "arguments": {"text": f"raw-{index}"}}
-        peer.request(
-            {"jsonrpc": "2.0", "id": f"raw-{index}", "method": "tools/call", "params": params}
-        )
-        samples.append(time.perf_counter() - started)
+    peer = RawPeer(sock)
+    peer.initialize("bench-raw")
+    samples = peer.echo_calls(CALLS)
     sock.close()
     return samples
 

@@ -3,16 +3,27 @@ token, real containers running the test MCP server, real Redis and database."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from mcp_console.containers.service import ContainerService
 from mcp_console.core.settings import Settings
+from mcp_console.gateway.runtime import EndpointRuntime
 from tests.support.containers import remove_containers_of
-from tests.support.gateway import LiveApi, bearer_client, live_api, mcp_session
+from tests.support.gateway import (
+    LiveApi,
+    Notifications,
+    bearer_client,
+    live_api,
+    mcp_session,
+    until,
+)
 from tests.support.images import (  # noqa: F401
     BuiltImage,
     docker_client_fixture,
@@ -103,3 +114,115 @@ async def test_requests_without_a_valid_token_get_401(
         invalid = await http.post(api.endpoint(), json=body)
     assert invalid.status_code == 401
     assert 'error="invalid_token"' in invalid.headers["www-authenticate"]
+
+
+LIST_CHANGED = {
+    "notifications/tools/list_changed",
+    "notifications/prompts/list_changed",
+    "notifications/resources/list_changed",
+}
+
+
+async def _changes(notifications: Notifications) -> set[str]:
+    """The three list_changed notifications one event sends (in one SSE write)."""
+    return {await notifications.next() for _ in range(3)}
+
+
+async def test_list_changed_on_stop_start_and_profile_change_and_stopped_tools(
+    api: LiveApi, mcp_server_image: BuiltImage
+) -> None:
+    owner = api.owner()
+    first = await api.server(owner, mcp_server_image)
+    second = await api.server(owner, mcp_server_image, base="two")
+    await api.profile(owner, [{"server_id": first}, {"server_id": second, "prefix": "two"}])
+    token = await api.token(owner)
+    containers = api.get(ContainerService)
+    hub = api.get(EndpointRuntime).hub
+    notifications = Notifications()
+
+    async with mcp_session(api.endpoint(), token.token, notifications) as session:
+        await until(lambda: hub.listeners(owner.email) == 1)
+        assert {"two_add", "add"} <= {t.name for t in (await session.list_tools()).tools}
+
+        await containers.stop(owner.actor, second)
+        assert await _changes(notifications) == LIST_CHANGED
+        names = {t.name for t in (await session.list_tools()).tools}
+        assert "add" in names and not any(name.startswith("two_") for name in names)
+        with pytest.raises(MCPError) as stopped:
+            await session.call_tool("two_add", {"a": 1, "b": 2})
+        assert "two_add" in stopped.value.message
+        assert "is exited" in stopped.value.message
+        assert stopped.value.data == {"code": "SERVER_NOT_RUNNING"}
+
+        await containers.start(owner.actor, second)
+        assert await _changes(notifications) == LIST_CHANGED
+        added = await session.call_tool("two_add", {"a": 1, "b": 2})
+        assert added.structured_content == {"result": 3.0}
+
+        await api.profile(owner, [{"server_id": first, "tools": ["echo"]}])
+        assert await _changes(notifications) == LIST_CHANGED
+        assert [t.name for t in (await session.list_tools()).tools] == ["echo"]
+    await until(lambda: hub.listeners(owner.email) == 0)
+
+
+def _sse_messages(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line[5:]) for line in text.splitlines() if line.startswith("data:")]
+
+
+async def test_sessions_by_hand_at_the_previous_protocol_version(
+    api: LiveApi, mcp_server_image: BuiltImage
+) -> None:
+    """2025-06-18 (the version before the SDK's handshake version), the session header issued
+    on initialize, checked on every later request, and ended by DELETE."""
+    owner = api.owner()
+    server = await api.server(owner, mcp_server_image)
+    await api.profile(owner, [{"server_id": server, "tools": ["add"]}])
+    token, other = await api.token(owner), await api.token(owner)
+    accept = {"Accept": "application/json, text/event-stream"}
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "by-hand", "version": "1"},
+        },
+    }
+    tools_list = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+    url = api.endpoint()
+    async with bearer_client(token.token, **accept) as http:
+        opened = await http.post(url, json=initialize)
+        assert opened.status_code == 200, opened.text
+        session_id = opened.headers["mcp-session-id"]
+        (answer,) = _sse_messages(opened.text)
+        assert answer["result"]["protocolVersion"] == "2025-06-18"
+        assert answer["result"]["capabilities"]["tools"] == {"listChanged": True}
+        session = {"Mcp-Session-Id": session_id, "MCP-Protocol-Version": "2025-06-18"}
+        initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        assert (
+            await http.post(api.endpoint(), json=initialized, headers=session)
+        ).status_code == 202
+        listed = await http.post(api.endpoint(), json=tools_list, headers=session)
+        (answer,) = _sse_messages(listed.text)
+        assert [tool["name"] for tool in answer["result"]["tools"]] == ["add"]
+
+        unknown = {**session, "Mcp-Session-Id": "0" * 32}
+        assert (
+            await http.post(api.endpoint(), json=tools_list, headers=unknown)
+        ).status_code == 404
+        assert (await http.delete(api.endpoint(), headers=session)).status_code == 204
+        ended = await http.post(api.endpoint(), json=tools_list, headers=session)
+        assert ended.status_code == 404
+        assert ended.json()["error"]["code"] == "MCP_SESSION_NOT_FOUND"
+
+    async with bearer_client(other.token, **accept) as http:
+        again = await http.post(url, json=initialize)
+        foreign = {"Mcp-Session-Id": again.headers["mcp-session-id"]}
+    async with bearer_client(token.token, **accept) as http:
+        assert (
+            await http.post(api.endpoint(), json=tools_list, headers=foreign)
+        ).status_code == 404
+        # No session at all is served too (stateless clients, the 2026-07-28 envelope).
+        sessionless = await http.post(api.endpoint(), json=tools_list)
+        assert [t["name"] for t in _sse_messages(sessionless.text)[0]["result"]["tools"]] == ["add"]

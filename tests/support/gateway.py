@@ -136,3 +136,33 @@ async def mcp_session(
     ):
         await session.initialize()
         yield session
+
+
+class Notifications:
+    """A message handler that keeps the methods of the notifications a client receives."""
+
+    def __init__(self) -> None:
+        self.methods: asyncio.Queue[str] = asyncio.Queue()
+
+    async def __call__(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        if isinstance(method, str):
+            await self.methods.put(method)
+
+    async def next(self, timeout: float = 30.0) -> str:
+        return await asyncio.wait_for(self.methods.get(), timeout)
+
+    def drain(self) -> list[str]:
+        drained = []
+        while not self.methods.empty():
+            drained.append(self.methods.get_nowait())
+        return drained
+
+
+async def until(predicate: Any, timeout: float = 30.0) -> None:
+    """Polls a readiness condition (a stream opened, a row written) up to `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.05)

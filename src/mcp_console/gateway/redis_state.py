@@ -158,6 +158,10 @@ class EventHub:
             if not listeners:
                 self._streams.pop(owner, None)
 
+    def listeners(self, owner: str) -> int:
+        """How many streams of this process wait for the owner's events."""
+        return len(self._streams.get(owner, ()))
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="gateway-event-hub")
         with contextlib.suppress(TimeoutError):

@@ -6,11 +6,13 @@ Paths measured side by side, interleaved in rounds so each sees the same machine
 - `inspector`: `POST /api/inspector/{id}/tools/echo/call` on a keep-alive HTTP connection;
 - `raw`: JSON-RPC lines on a Docker attach socket of the same container (no console at all).
 Then warm `tools/list` per profile size, and bursts of concurrent calls from several clients.
+A plan with `breakdown` runs only gateway calls (while the server times its stages).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import json
@@ -20,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anyio
 import httpx
 import httpx2
 from mcp import ClientSession
@@ -33,14 +36,31 @@ Timed = Callable[[int], Awaitable[object]]
 
 @contextlib.asynccontextmanager
 async def gateway_session(url: str, token: str) -> AsyncIterator[ClientSession]:
+    """One SDK client session. Closing several at once can race in the SDK client (an answer
+    delivered to a read stream that just closed); that is ignored once the work is done."""
     headers = {"Authorization": f"Bearer {token}"}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=120) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        yield session
+    done = False
+    try:
+        async with (
+            httpx2.AsyncClient(
+                headers=headers, timeout=120, event_hooks={"response": [_report_refusal]}
+            ) as http,
+            streamable_http_client(url, http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            yield session
+            done = True
+    except* anyio.ClosedResourceError:
+        if not done:
+            raise
+
+
+async def _report_refusal(response: httpx2.Response) -> None:
+    """An HTTP error from the gateway is printed (the SDK client only says "error response")."""
+    if response.status_code >= 400:
+        await response.aread()
+        print(f"gateway answered {response.status_code}: {response.text[:500]}", file=sys.stderr)
 
 
 async def _timed(call: Timed, count: int, offset: int = 0) -> list[float]:
@@ -54,7 +74,18 @@ async def _timed(call: Timed, count: int, offset: int = 0) -> list[float]:
 
 async def _inspector_call(http: httpx.AsyncClient, url: str, index: int) -> None:
     response = await http.post(url, json={"arguments": {"text": f"inspector-{index}"}})
-    response.raise_for_status()
+    if response.status_code != 200:
+        raise RuntimeError(f"{response.status_code} {response.json()['error']['code']}")
+
+
+async def _counted(call: Timed, index: int, errors: collections.Counter[str]) -> list[float]:
+    """One call's latency (failures included); a failure is counted under its message."""
+    started = time.perf_counter()
+    try:
+        await call(index)
+    except Exception as exc:  # the bench reports failures under load, it does not stop
+        errors[(getattr(exc, "message", None) or str(exc))[:120]] += 1
+    return [time.perf_counter() - started]
 
 
 async def _gateway_call(session: ClientSession, tool: str, index: int) -> None:
@@ -130,21 +161,40 @@ async def concurrent_calls(plan: dict[str, Any]) -> dict[str, Any]:
             await call(-1)  # warm every session and connection
         for name, calls in paths.items():
             latencies: list[float] = []
+            errors: collections.Counter[str] = collections.Counter()
             started = time.perf_counter()
             for burst in range(bursts):
                 batches = [
-                    _timed(call, 1, (burst * clients + c) * per_client + k)
+                    _counted(call, (burst * clients + c) * per_client + k, errors)
                     for c, call in enumerate(calls)
                     for k in range(per_client)
                 ]
                 for sample in await asyncio.gather(*batches):
                     latencies += sample
-            out[name] = {"seconds": time.perf_counter() - started, "samples": latencies}
+            out[name] = {
+                "seconds": time.perf_counter() - started,
+                "samples": latencies,
+                "errors": dict(errors),
+            }
+    return out
+
+
+async def breakdown_calls(plan: dict[str, Any]) -> dict[str, list[float]]:
+    """Only gateway calls, one at a time, per profile (the server times its stages meanwhile)."""
+    out: dict[str, list[float]] = {}
+    for label, target in plan["breakdown"].items():
+        async with gateway_session(target["url"], target["token"]) as session:
+            await _gateway_call(session, target["tool"], -1)
+            call = functools.partial(_gateway_call, session, target["tool"])
+            out[label] = await _timed(call, plan["calls"])
     return out
 
 
 async def main() -> None:
     plan = json.load(sys.stdin)
+    if "breakdown" in plan:
+        json.dump(await breakdown_calls(plan), sys.stdout)
+        return
     figures = {
         "single": await single_calls(plan),
         "lists": await tool_lists(plan),

@@ -275,12 +275,13 @@ class McpClient:
         progress: ProgressCallback | None = None,
     ) -> dict[str, Any]:
         """`tools/call` with the result as MCP's JSON (content blocks, structuredContent,
-        isError); upstream progress goes to `progress` as it arrives."""
+        isError), held to the size cap like every result; upstream progress goes to `progress`
+        as it arrives."""
         with self._passed_through("tools/call"):
             result = await self._session.call_tool(
                 name, arguments, read_timeout_seconds=timeout_seconds, progress_callback=progress
             )
-        return _json(result)
+        return self.cap_result(_json(result))[0]
 
     async def read_resource_raw(self, uri: str, timeout_seconds: float) -> dict[str, Any]:
         with self._passed_through("resources/read"):
@@ -289,7 +290,7 @@ class McpClient:
                 mt.ReadResourceResult,
                 request_read_timeout_seconds=timeout_seconds,
             )
-        return _json(result)
+        return self.cap_result(_json(result))[0]
 
     async def get_prompt_raw(
         self, name: str, arguments: dict[str, str] | None, timeout_seconds: float
@@ -302,7 +303,7 @@ class McpClient:
                 mt.GetPromptResult,
                 request_read_timeout_seconds=timeout_seconds,
             )
-        return _json(result)
+        return self.cap_result(_json(result))[0]
 
     @contextlib.contextmanager
     def _passed_through(self, operation: str) -> Iterator[None]:

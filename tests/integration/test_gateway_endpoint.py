@@ -156,6 +156,7 @@ async def test_list_changed_on_stop_start_and_profile_change_and_stopped_tools(
 
         await containers.start(owner.actor, second)
         assert await _changes(notifications) == LIST_CHANGED
+        await api.answering(owner, second)
         added = await session.call_tool("two_add", {"a": 1, "b": 2})
         assert added.structured_content == {"result": 3.0}
 

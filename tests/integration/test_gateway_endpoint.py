@@ -11,6 +11,8 @@ from typing import Any
 
 import docker
 import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from mcp_console.containers.service import ContainerService
@@ -296,3 +298,24 @@ async def test_lists_are_served_in_pages_with_opaque_cursors(
     with pytest.raises(GatewayError) as bad:
         await paged.list_page(principal, "prompts", "not-a-cursor")
     assert (bad.value.code, bad.value.rpc_code) == ("INVALID_CURSOR", -32602)
+
+
+async def test_the_2026_per_request_envelope_is_served_too(
+    api: LiveApi, mcp_server_image: BuiltImage
+) -> None:
+    """The SDK routes `MCP-Protocol-Version: 2026-07-28` to its handshake-free path; the same
+    handlers (and caller) serve it."""
+    owner = api.owner()
+    server = await api.server(owner, mcp_server_image)
+    await api.profile(owner, [{"server_id": server, "tools": ["add"], "prefix": "p"}])
+    token = await api.token(owner)
+    async with (
+        bearer_client(token.token) as http,
+        streamable_http_client(api.endpoint(), http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        discovered = await session.discover()
+        assert "2026-07-28" in discovered.supported_versions
+        assert [t.name for t in (await session.list_tools()).tools] == ["p_add"]
+        added = await session.call_tool("p_add", {"a": 2, "b": 2})
+        assert added.structured_content == {"result": 4.0}

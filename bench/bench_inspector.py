@@ -22,9 +22,10 @@ from bench.support import markdown_table
 from mcp_console.containers.docker import ContainerSpec, DockerAdapter
 from mcp_console.containers.service import Actor
 from mcp_console.core.session_ids import SessionHash
-from mcp_console.inspector.client import Limits, StdoutDecoder
+from mcp_console.inspector.client import Limits, parse_message
 from mcp_console.inspector.schemas import RemoteServer
 from mcp_console.inspector.service import ContainerTarget, InspectorService
+from mcp_console.inspector.stdio_lines import StdoutDecoder
 from mcp_console.wiring import stdio_pool
 
 COLD_CONNECTS = 15
@@ -98,7 +99,7 @@ class _RawPeer:
     """Baseline: JSON-RPC lines straight on an attach socket (only the frame decoder, no SDK)."""
 
     def __init__(self, sock: socket.socket) -> None:
-        self.sock, self.decoder = sock, StdoutDecoder()
+        self.sock, self.decoder = sock, StdoutDecoder(LIMITS.max_result_bytes)
         self.pending: list[mt.JSONRPCMessage] = []
         sock.setblocking(True)
         sock.settimeout(20)
@@ -107,7 +108,10 @@ class _RawPeer:
         self.sock.sendall(json.dumps(message).encode() + b"\n")
         while True:
             while not self.pending:
-                self.pending.extend(self.decoder.feed(self.sock.recv(65536)))
+                for line in self.decoder.feed(self.sock.recv(65536)):
+                    answer = parse_message(line) if isinstance(line, bytes) else None
+                    if answer is not None:
+                        self.pending.append(answer)
             answer = self.pending.pop(0)
             if getattr(answer, "id", None) == message["id"]:
                 return answer

@@ -157,3 +157,25 @@ async def test_call_log_has_names_and_no_payload_anywhere(
     )
     places["log"] = captured.getvalue().encode()
     assert leaks(places, {"argument": canary}) == []
+
+
+async def test_a_result_over_the_size_cap_is_truncated_with_a_notice(
+    settings: Settings,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    mcp_server_image: BuiltImage,
+) -> None:
+    async with live_api(settings, tmp_path, mcp_max_result_bytes=4096) as api:
+        try:
+            owner = api.owner()
+            server = await api.server(owner, mcp_server_image, MCP_TEST_LARGE_TOOL="1")
+            await api.profile(owner, [{"server_id": server, "tools": ["large"]}])
+            token = await api.token(owner)
+            async with mcp_session(api.endpoint(), token.token) as session:
+                result = await session.call_tool("large", {"size": 100_000})
+        finally:
+            remove_containers_of(docker_client, [owner.email for owner in api.owners])
+    texts = [block.model_dump()["text"] for block in result.content]
+    assert sum(len(text) for text in texts) < 4096
+    assert "truncated by MCP Gateway Console" in texts[-1]
+    assert result.meta and "mcp-gateway-console/truncated" in result.meta

@@ -68,10 +68,10 @@ class LiveApi:
         self.owners.append(owner)
         return owner
 
-    async def server(self, owner: Owner, image: BuiltImage, base: str = "test") -> str:
+    async def server(self, owner: Owner, image: BuiltImage, base: str = "test", **env: str) -> str:
         """A running test MCP server with its extra tools; `base` names its resource URIs
-        (`<base>://greeting`), so several can share a profile."""
-        env = {"TEST_RESOURCE_BASE": base, "TEST_SERVER_EXTRAS": "1"}
+        (`<base>://greeting`), so several can share a profile; `env` adds variables."""
+        env = {"TEST_RESOURCE_BASE": base, "TEST_SERVER_EXTRAS": "1", **env}
         request = CreateContainerRequest.model_validate(
             {"config": {"image": image.tag, "stdin_open": True, "env": env}, "start": True}
         )

@@ -31,8 +31,10 @@ from mcp_console.core.middleware import RequestLogMiddleware
 from mcp_console.core.redis import RedisService
 from mcp_console.core.sensitive import sensitive_route_patterns
 from mcp_console.core.settings import Settings
+from mcp_console.gateway.api import router as gateway_router
 from mcp_console.gateway.calls import CallLog
 from mcp_console.gateway.checks import ProfileGuard
+from mcp_console.gateway.export import DockerExport
 from mcp_console.gateway.profiles import ProfileService
 from mcp_console.gateway.runtime import EndpointRuntime
 from mcp_console.gateway.tokens import TokenService
@@ -76,6 +78,7 @@ ROUTERS = (
     jobs_router,
     secrets_router,
     github_token_router,
+    gateway_router,
 )
 
 
@@ -140,6 +143,7 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
         (ProfileGuard, gateway.guard),
         (TokenService, gateway.tokens),
         (CallLog, gateway.calls),
+        (DockerExport, gateway.export),
         (EndpointRuntime, endpoint),
         (GatewayEndpoint, endpoint.endpoint),
     ):

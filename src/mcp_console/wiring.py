@@ -40,7 +40,8 @@ from mcp_console.gateway.caller import InflightCalls
 from mcp_console.gateway.calls import CallLog
 from mcp_console.gateway.checks import ProfileGuard
 from mcp_console.gateway.events import GatewayEvents
-from mcp_console.gateway.inventory import ContainerLister, LiveInspector, ServerInventory
+from mcp_console.gateway.export import ContainerConfigs, DockerExport
+from mcp_console.gateway.inventory import LiveInspector, ServerInventory
 from mcp_console.gateway.mcp_server import GatewayMcpServer
 from mcp_console.gateway.profiles import NoProfileChanges, ProfileChanges, ProfileService
 from mcp_console.gateway.recorder import BackgroundRecorder
@@ -273,13 +274,14 @@ class Gateway:
     guard: ProfileGuard
     tokens: TokenService
     calls: CallLog
+    export: DockerExport
 
 
 def build_gateway(
     settings: Settings,
     database: Database,
     keys: KeyManager,
-    containers: ContainerLister,
+    containers: ContainerConfigs,
     inspector: LiveInspector,
     changes: ProfileChanges | None = None,
 ) -> Gateway:
@@ -298,6 +300,7 @@ def build_gateway(
         guard=guard,
         tokens=TokenService(database, keys.gateway_tokens, profiles),
         calls=CallLog(database),
+        export=DockerExport(containers),
     )
 
 

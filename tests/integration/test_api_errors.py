@@ -31,6 +31,7 @@ NEVER_LOGGED = (
     ("DELETE", "/api/github-token"),
     ("POST", "/api/inspector/c1/tools/echo/call"),
     ("POST", "/api/inspector/c1/prompts/hello/get"),
+    ("POST", "/api/gateway/tokens"),
     ("POST", "/api/auth/login/"),
     ("POST", "/api/auth/unknown"),
     ("POST", "/api/secrets/unknown"),

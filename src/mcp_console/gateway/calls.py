@@ -69,7 +69,7 @@ class CallLog:
                 "token_name": row.token_name,
                 "server": row.server,
                 "method": row.method,
-                "name": row.name,
+                "called": row.name,
                 "duration_ms": row.duration_ms,
                 "outcome": outcome,
                 "error_code": row.error_code,

@@ -1,11 +1,13 @@
 """What a profile exposes, and the name-collision rule (docs/GATEWAY.md, "Collision rule").
 
 Exposed tool and prompt names are the server's own, or `<prefix>_<name>` when the profile gives
-the server a prefix; resource URIs are never rewritten (a URI is an address the server itself
-resolves). Two enabled servers that would expose the same tool name, prompt name or resource
-URI collide. A server's names are known from its live lists when it runs; a stopped server
-with an explicit tool allow-list is checked with those names, one without (all tools) cannot
-be checked until it runs, and the endpoint then keeps the first server's entry.
+the server a prefix. Resource URIs are never rewritten (a URI is an address the server itself
+resolves). Two enabled servers that would expose the same tool or prompt name collide; two that
+offer the same resource URI collide unless one of them has a prefix, which accepts the overlap:
+the endpoint then serves that URI from the server listed first (so two instances of one server
+can share a profile). A server's names are known from its live lists when it runs; a stopped
+server with an explicit tool allow-list is checked with those names, one without (all tools)
+cannot be checked until it runs, and the endpoint then keeps the first server's entry.
 """
 
 from __future__ import annotations
@@ -64,14 +66,19 @@ def collisions(
 ) -> list[Collision]:
     """Every collision between enabled servers, the later server named second. `live` maps a
     server id to its live lists (None: not running); `labels` names servers for messages."""
-    seen: dict[tuple[Kind, str], str] = {}
+    seen: dict[tuple[Kind, str], schemas.ProfileServer] = {}
     found: list[Collision] = []
     for index, server in enumerate(body.servers):
         if not server.enabled:
             continue
-        label = labels.get(server.server_id, server.server_id)
         for kind, name in dict.fromkeys(_names(server, live.get(server.server_id))):
-            earlier = seen.setdefault((kind, name), label)
-            if earlier != label:
-                found.append(Collision(kind, name, (earlier, label), index))
+            earlier = seen.setdefault((kind, name), server)
+            if earlier is server or (kind == "resource" and (earlier.prefix or server.prefix)):
+                continue
+            pair = (_label(labels, earlier), _label(labels, server))
+            found.append(Collision(kind, name, pair, index))
     return found
+
+
+def _label(labels: Mapping[str, str], server: schemas.ProfileServer) -> str:
+    return labels.get(server.server_id, server.server_id)

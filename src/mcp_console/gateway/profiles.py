@@ -150,13 +150,12 @@ class ProfileService:
             current = await repository.get(owner, name)
             if current is None:
                 raise profile_not_found(name)
+            previous = dict(current.document)  # the UPDATE below refreshes `current` in place
             if current.version != edited_version or not await repository.replace(
                 owner, name, edited_version, document
             ):
                 raise profile_conflict(current.version)
-            await repository.keep_version(
-                owner, name, edited_version, current.document, self._backups
-            )
+            await repository.keep_version(owner, name, edited_version, previous, self._backups)
             await session.refresh(current)
             profile = self._profile(current)
         await self._changes.profile_changed(owner, name)

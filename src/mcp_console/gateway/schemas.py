@@ -19,6 +19,9 @@ TOOL_NAME_MAX = 128
 MAX_SERVERS = 100
 MAX_TOOLS_PER_SERVER = 500
 DEFAULT_PROFILE = "default"
+# What client snippets hold instead of a token (GET .../client-config). The web page replaces it
+# with the token it was just shown (POST /api/gateway/tokens), in the browser only.
+TOKEN_PLACEHOLDER = "<YOUR_MCPGW_TOKEN>"  # noqa: S105 - a placeholder, not a secret
 ClientKind = Literal["claude-code", "claude-desktop", "cursor", "vscode", "windsurf", "generic"]
 ServerKind = Literal["container", "remote"]
 
@@ -206,8 +209,9 @@ class TokenList(BaseModel):
 
 
 class ClientConfig(BaseModel):
-    """A ready-to-paste client configuration. `token_placeholder` is true unless a token was
-    just created and handed in."""
+    """A ready-to-paste client configuration. The API never puts a token in it: the snippet
+    holds `TOKEN_PLACEHOLDER` and `token_placeholder` is true; a client that has just created
+    a token may substitute it (the web page does, in the browser) and set it false."""
 
     client: ClientKind
     profile: str

@@ -238,6 +238,7 @@ def limits_of(settings: Settings) -> Limits:
     return Limits(
         init_seconds=settings.mcp_init_timeout_seconds,
         call_seconds=settings.mcp_call_timeout_seconds,
+        max_result_bytes=settings.mcp_max_result_bytes,
     )
 
 

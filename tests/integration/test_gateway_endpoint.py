@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from mcp_console.containers.service import ContainerService
 from mcp_console.core.settings import Settings
+from mcp_console.gateway.aggregate import GatewayError, GatewayService
+from mcp_console.gateway.profiles import ProfileService
 from mcp_console.gateway.runtime import EndpointRuntime
+from mcp_console.gateway.tokens import TokenService
+from mcp_console.inspector.service import InspectorService
 from tests.support.containers import remove_containers_of
 from tests.support.gateway import (
     LiveApi,
@@ -156,6 +163,7 @@ async def test_list_changed_on_stop_start_and_profile_change_and_stopped_tools(
 
         await containers.start(owner.actor, second)
         assert await _changes(notifications) == LIST_CHANGED
+        await api.answering(owner, second)
         added = await session.call_tool("two_add", {"a": 1, "b": 2})
         assert added.structured_content == {"result": 3.0}
 
@@ -226,3 +234,88 @@ async def test_sessions_by_hand_at_the_previous_protocol_version(
         # No session at all is served too (stateless clients, the 2026-07-28 envelope).
         sessionless = await http.post(api.endpoint(), json=tools_list)
         assert [t["name"] for t in _sse_messages(sessionless.text)[0]["result"]["tools"]] == ["add"]
+
+
+async def test_tokens_reach_only_their_owner_and_profile(
+    api: LiveApi, mcp_server_image: BuiltImage
+) -> None:
+    alice, bob = api.owner(), api.owner()
+    server = await api.server(alice, mcp_server_image)
+    await api.profile(alice, [{"server_id": server}])
+    await api.profile(alice, [{"server_id": server, "tools": ["echo"]}], name="narrow")
+    bobs = await api.token(bob)
+    async with mcp_session(api.endpoint(), bobs.token) as session:
+        assert (await session.list_tools()).tools == []
+        with pytest.raises(MCPError) as refused:
+            await session.call_tool("add", {"a": 1, "b": 2})
+        assert refused.value.data == {"code": "TOOL_NOT_FOUND"}
+
+    narrow = await api.token(alice, "narrow")
+    async with mcp_session(api.endpoint("narrow"), narrow.token) as session:
+        assert [t.name for t in (await session.list_tools()).tools] == ["echo"]
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    async with bearer_client(narrow.token) as http:
+        other_profile = await http.post(api.endpoint(), json=ping)
+    assert other_profile.status_code == 403
+    assert 'error="insufficient_scope"' in other_profile.headers["www-authenticate"]
+
+    await api.get(TokenService).revoke(alice.email, narrow.id)
+    expires_at = datetime.now(UTC) + timedelta(seconds=1)
+    expired = await api.token(alice, expires_at=expires_at)
+    await until(lambda: datetime.now(UTC) > expires_at)
+    for gone in (narrow, expired):
+        async with bearer_client(gone.token) as http:
+            answer = await http.post(api.endpoint(gone.profile), json=ping)
+        assert answer.status_code == 401, gone.name
+        assert answer.json()["error"]["code"] == "GATEWAY_TOKEN_INVALID"
+
+
+async def test_lists_are_served_in_pages_with_opaque_cursors(
+    api: LiveApi, mcp_server_image: BuiltImage
+) -> None:
+    """The aggregate list in pages (a page size of 2 here); a bad cursor is an MCP error."""
+    owner = api.owner()
+    server = await api.server(owner, mcp_server_image)
+    await api.profile(owner, [{"server_id": server}])
+    principal = await api.get(TokenService).verify((await api.token(owner)).token)
+    assert principal is not None
+    runtime = api.get(EndpointRuntime)
+    paged = GatewayService(
+        api.get(ProfileService), api.get(ContainerService), api.get(InspectorService), 5.0, 2
+    )
+    names, cursor, pages = [], None, 0
+    while True:
+        items, cursor = await paged.list_page(principal, "tools", cursor)
+        names += [item["name"] for item in items]
+        pages += 1
+        if cursor is None:
+            break
+        assert len(items) == 2
+    everything, last = await runtime.service.list_page(principal, "tools", None)
+    assert last is None
+    assert names == [item["name"] for item in everything]
+    assert pages == (len(names) + 1) // 2 and len(names) == 6
+    with pytest.raises(GatewayError) as bad:
+        await paged.list_page(principal, "prompts", "not-a-cursor")
+    assert (bad.value.code, bad.value.rpc_code) == ("INVALID_CURSOR", -32602)
+
+
+async def test_the_2026_per_request_envelope_is_served_too(
+    api: LiveApi, mcp_server_image: BuiltImage
+) -> None:
+    """The SDK routes `MCP-Protocol-Version: 2026-07-28` to its handshake-free path; the same
+    handlers (and caller) serve it."""
+    owner = api.owner()
+    server = await api.server(owner, mcp_server_image)
+    await api.profile(owner, [{"server_id": server, "tools": ["add"], "prefix": "p"}])
+    token = await api.token(owner)
+    async with (
+        bearer_client(token.token) as http,
+        streamable_http_client(api.endpoint(), http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        discovered = await session.discover()
+        assert "2026-07-28" in discovered.supported_versions
+        assert [t.name for t in (await session.list_tools()).tools] == ["p_add"]
+        added = await session.call_tool("p_add", {"a": 2, "b": 2})
+        assert added.structured_content == {"result": 4.0}

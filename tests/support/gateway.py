@@ -22,6 +22,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_console.app import create_app
 from mcp_console.containers.schemas import CreateContainerRequest
 from mcp_console.containers.service import Actor, ContainerService
+from mcp_console.core.errors import AppError
 from mcp_console.core.keys import KeyManager
 from mcp_console.core.logging import secret_registry
 from mcp_console.core.session_ids import SessionHash
@@ -30,6 +31,7 @@ from mcp_console.gateway import schemas
 from mcp_console.gateway.profiles import ProfileService
 from mcp_console.gateway.runtime import EndpointRuntime
 from mcp_console.gateway.tokens import TokenService
+from mcp_console.inspector.service import ContainerTarget, InspectorService
 from tests.support.containers import container_settings
 from tests.support.images import BuiltImage
 from tests.support.processes import free_port
@@ -66,15 +68,29 @@ class LiveApi:
         self.owners.append(owner)
         return owner
 
-    async def server(self, owner: Owner, image: BuiltImage, base: str = "test") -> str:
+    async def server(self, owner: Owner, image: BuiltImage, base: str = "test", **env: str) -> str:
         """A running test MCP server with its extra tools; `base` names its resource URIs
-        (`<base>://greeting`), so several can share a profile."""
-        env = {"TEST_RESOURCE_BASE": base, "TEST_SERVER_EXTRAS": "1"}
+        (`<base>://greeting`), so several can share a profile; `env` adds variables."""
+        env = {"TEST_RESOURCE_BASE": base, "TEST_SERVER_EXTRAS": "1", **env}
         request = CreateContainerRequest.model_validate(
             {"config": {"image": image.tag, "stdin_open": True, "env": env}, "start": True}
         )
         created = await self.get(ContainerService).create(owner.actor, request)
+        await self.answering(owner, created.container_id)
         return created.container_id
+
+    async def answering(self, owner: Owner, container_id: str, timeout: float = 60.0) -> None:
+        """Waits until the server completes a handshake (a loaded machine starts it slowly)."""
+        target = ContainerTarget(owner.actor, container_id)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                await self.get(InspectorService).tools(target)
+                return
+            except AppError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
 
     async def profile(
         self, owner: Owner, servers: list[dict[str, Any]], name: str = schemas.DEFAULT_PROFILE

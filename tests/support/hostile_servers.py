@@ -7,6 +7,7 @@ assert what was (not) fetched.
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -59,6 +60,8 @@ class HostileState:
     documents: dict[str, bytes] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
     tools: list[dict[str, Any]] = field(default_factory=list)
+    call_text: str = "called"  # what every tools/call answers (size-cap tests make it large)
+    gzip_answers: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, path: str) -> None:
@@ -119,7 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         result = self._mcp(message["method"], message.get("params") or {})
         body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}).encode()
-        self._send(200, body, "application/json")
+        if state.gzip_answers and message["method"] == "tools/call":
+            self._send(200, gzip.compress(body), "application/json", **{"Content-Encoding": "gzip"})
+        else:
+            self._send(200, body, "application/json")
 
     def _mcp(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "initialize":
@@ -131,7 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "tools/list":
             return {"tools": self.server.state.tools}
         if method == "tools/call":
-            return {"content": [{"type": "text", "text": "called"}], "isError": False}
+            text = self.server.state.call_text
+            return {"content": [{"type": "text", "text": text}], "isError": False}
         return {}
 
 

@@ -11,7 +11,8 @@ import mcp_types as mt
 import pytest
 
 from mcp_console.core.errors import AppError
-from mcp_console.inspector.client import IdNamespace, StdoutDecoder
+from mcp_console.inspector.client import IdNamespace, parse_message
+from mcp_console.inspector.stdio_lines import StdoutDecoder
 from mcp_console.inspector.validation import check_arguments
 
 
@@ -69,10 +70,13 @@ def test_frames_split_anywhere_become_whole_messages() -> None:
         + frame(1, line(first)[10:] + line(second))
         + frame(1, b"not json at all\n")
     )
-    decoder = StdoutDecoder()
+    decoder = StdoutDecoder(max_line_bytes=1024)
     messages: list[mt.JSONRPCMessage] = []
     for index in range(0, len(stream), 7):  # byte chunks that cut headers and payloads
-        messages.extend(decoder.feed(stream[index : index + 7]))
+        for item in decoder.feed(stream[index : index + 7]):
+            assert isinstance(item, bytes)
+            if (message := parse_message(item)) is not None:
+                messages.append(message)
     assert [m.model_dump(by_alias=True, exclude_none=True) for m in messages] == [first, second]
 
 

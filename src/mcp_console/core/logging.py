@@ -248,7 +248,8 @@ MANAGED_LOGGERS = ("mcp_console", "uvicorn", "uvicorn.error", "uvicorn.access", 
 # The MCP SDK logs whole JSON-RPC messages (tool results, resource contents) at debug level, and
 # parse failures with a traceback that quotes the input. Payloads are never logged, whatever
 # LOG_LEVEL says: only its warnings and errors pass, with the exception's type instead of its text.
-PAYLOAD_LOGGERS = ("mcp",)
+# `sse_starlette` (the SDK server's SSE responses, the gateway's) logs every chunk it sends.
+PAYLOAD_LOGGERS = ("mcp", "sse_starlette")
 
 
 class PayloadLoggerFilter(logging.Filter):

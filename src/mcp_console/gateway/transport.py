@@ -48,7 +48,8 @@ LIST_CHANGED = (
     "notifications/prompts/list_changed",
     "notifications/resources/list_changed",
 )
-UNLIMITED_METHODS = {"initialize", "ping"}
+# What the rate limit counts: the calls that reach a server (lists are served from the cache).
+LIMITED_METHODS = {"tools/call", "resources/read", "prompts/get"}
 DEFAULT_PROTOCOL = "2025-03-26"
 
 
@@ -167,11 +168,10 @@ class GatewayEndpoint:
         body = await _read_body(receive)
         message = _message_of(body)
         method = message.get("method")
-        is_request = isinstance(method, str) and "id" in message
         session = None
         if method != "initialize":
             session = await self._session(principal, headers, required=False)
-        if is_request and method not in UNLIMITED_METHODS:
+        if method in LIMITED_METHODS and "id" in message:
             decision = await self._limiter.hit(principal.token_id)
             if not decision.allowed:
                 self._recorder.record(

@@ -6,7 +6,9 @@ Nothing else in the console imports the SDK. Two ways in:
   on the wire, because every client attached to a container sees all of its stdout.
 - `connect_remote`: streamable HTTP or SSE, with the HTTP client made by the SSRF-safe factory.
 
-SDK failures become `AppError`s here, so callers only ever see stable codes.
+SDK failures become `AppError`s here, so callers only ever see stable codes. Server output is
+untrusted: every result passes `McpClient.cap_result` (`result_cap.py`), the stdio bridge never
+accumulates a line past the cap, and remote responses are cut off at the transport.
 """
 
 from __future__ import annotations
@@ -31,16 +33,26 @@ from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
 from mcp_console import __version__
-from mcp_console.containers.docker import demux_frames
 from mcp_console.core.errors import AppError
 from mcp_console.core.logging import redactor
 from mcp_console.inspector import schemas
+from mcp_console.inspector.result_cap import (
+    RESULT_TOO_LARGE_CODE,
+    cap_result,
+    notice,
+    notice_only,
+    result_too_large,
+    wire_limit,
+)
+from mcp_console.inspector.stdio_lines import Oversize, StdoutDecoder
 
 logger = logging.getLogger("mcp_console.inspector")
 CLIENT_INFO = mt.Implementation(name="mcp-gateway-console", version=__version__)
 MAX_PAGES = 1000
 READ_CHUNK = 65536
-STDOUT, STDERR = 1, 2
+# Lines longer than this are parsed in a worker thread, so the event loop keeps serving others.
+PARSE_OFF_LOOP_BYTES = 65536
+DEFAULT_MAX_RESULT_BYTES = 1_048_576
 CANCELLED = "notifications/cancelled"
 Page = TypeVar("Page", mt.ListToolsResult, mt.ListResourcesResult, mt.ListPromptsResult)
 Item = TypeVar("Item")
@@ -80,10 +92,11 @@ class HttpClientFactory(Protocol):
 
 @dataclass(frozen=True)
 class Limits:
-    """Time limits: the handshake as a whole, and each request after it."""
+    """Time limits (the handshake as a whole, each request after it) and the result size cap."""
 
     init_seconds: float
     call_seconds: float
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
 
 
 def handshake_failed(reason: str, hint: str | None = None) -> AppError:
@@ -190,26 +203,37 @@ class McpClient:
         with self._mapped("tools/call"):
             result = await self._session.call_tool(name, arguments)
         assert isinstance(result, mt.CallToolResult)
+        data, truncated = self.cap_result(_json(result))
         return schemas.ToolCallResult(
             tool=name,
-            is_error=bool(result.is_error),
-            content=[_json(block) for block in result.content],
-            structured_content=result.structured_content,
+            is_error=bool(data.get("isError")),
+            content=data["content"],
+            structured_content=data.get("structuredContent"),
+            truncated=truncated,
         )
 
     async def read_resource(self, uri: str) -> schemas.ResourceContents:
         with self._mapped("resources/read"):
             result = await self._session.read_resource(uri)
-        return schemas.ResourceContents(uri=uri, contents=[_json(c) for c in result.contents])
+        data, truncated = self.cap_result(_json(result))
+        return schemas.ResourceContents(uri=uri, contents=data["contents"], truncated=truncated)
 
     async def get_prompt(self, name: str, arguments: dict[str, str]) -> schemas.PromptMessages:
         with self._mapped("prompts/get"):
             result = await self._session.get_prompt(name, arguments or None)
+        data, _ = self.cap_result(_json(result))  # a prompt over the limit raises
         return schemas.PromptMessages(
-            name=name,
-            description=result.description,
-            messages=[_json(message) for message in result.messages],
+            name=name, description=data.get("description"), messages=data["messages"]
         )
+
+    def cap_result(self, result: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """A result (JSON, as on the wire) held to `MCP_MAX_RESULT_BYTES`; `True` if it was cut.
+
+        The one size check for every result path, the gateway's pass-through included: tool
+        results and resource contents are truncated with a notice, a prompt raises
+        `MCP_RESULT_TOO_LARGE` (see `result_cap.py`).
+        """
+        return cap_result(result, self._limits.max_result_bytes)
 
     # -- raw pass-through (the gateway): MCP's own JSON shapes, every field kept ----------
 
@@ -251,12 +275,13 @@ class McpClient:
         progress: ProgressCallback | None = None,
     ) -> dict[str, Any]:
         """`tools/call` with the result as MCP's JSON (content blocks, structuredContent,
-        isError); upstream progress goes to `progress` as it arrives."""
+        isError), held to the size cap like every result; upstream progress goes to `progress`
+        as it arrives."""
         with self._passed_through("tools/call"):
             result = await self._session.call_tool(
                 name, arguments, read_timeout_seconds=timeout_seconds, progress_callback=progress
             )
-        return _json(result)
+        return self.cap_result(_json(result))[0]
 
     async def read_resource_raw(self, uri: str, timeout_seconds: float) -> dict[str, Any]:
         with self._passed_through("resources/read"):
@@ -265,7 +290,7 @@ class McpClient:
                 mt.ReadResourceResult,
                 request_read_timeout_seconds=timeout_seconds,
             )
-        return _json(result)
+        return self.cap_result(_json(result))[0]
 
     async def get_prompt_raw(
         self, name: str, arguments: dict[str, str] | None, timeout_seconds: float
@@ -278,7 +303,7 @@ class McpClient:
                 mt.GetPromptResult,
                 request_read_timeout_seconds=timeout_seconds,
             )
-        return _json(result)
+        return self.cap_result(_json(result))[0]
 
     @contextlib.contextmanager
     def _passed_through(self, operation: str) -> Iterator[None]:
@@ -331,6 +356,9 @@ class McpClient:
                 raise mcp_timeout(operation, self._limits.call_seconds) from None
             if exc.code == mt.CONNECTION_CLOSED:
                 raise connection_lost() from None
+            if exc.code == RESULT_TOO_LARGE_CODE and isinstance(exc.error.data, dict):
+                data = exc.error.data
+                raise result_too_large(int(data["bytes"]), int(data["limit"])) from None
             raise request_failed(operation, exc.message, exc.code) from None
         except (RuntimeError, ValidationError) as exc:
             raise request_failed(operation, str(exc)) from None
@@ -383,19 +411,83 @@ async def connect_remote(
     """One session per use over streamable HTTP or SSE; the SDK only gets SSRF-safe clients."""
     url = str(server.url)
     timeout = httpx2.Timeout(limits.call_seconds, connect=limits.init_seconds)
+    capped = capped_client_factory(client_factory, wire_limit(limits.max_result_bytes))
     with unwrapped_errors():
         async with contextlib.AsyncExitStack() as stack:
             if server.transport == "sse":
                 transport = sse_client(
-                    url, timeout=limits.init_seconds, httpx_client_factory=client_factory
+                    url, timeout=limits.init_seconds, httpx_client_factory=capped
                 )
             else:
-                http = await stack.enter_async_context(client_factory(timeout=timeout))
+                http = await stack.enter_async_context(capped(timeout=timeout))
                 transport = streamable_http_client(url, http_client=http)
             read_stream, write_stream = await stack.enter_async_context(transport)
             yield await stack.enter_async_context(
                 connect_streams(read_stream, write_stream, limits)
             )
+
+
+class ResponseTooLarge(httpx2.StreamError):
+    """Raised inside the SDK's transport; it answers the waiting request with an error."""
+
+
+def capped_client_factory(factory: HttpClientFactory, max_bytes: int) -> HttpClientFactory:
+    """The factory's clients, with every response body held to `max_bytes`.
+
+    A JSON response is limited as a whole, an event stream per event (a stream may live long);
+    compression is refused (the limit counts the bytes the parser would see, and a small gzip
+    body can inflate a thousandfold).
+    """
+
+    def make(
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+    ) -> httpx2.AsyncClient:
+        client = factory(headers=headers, timeout=timeout, auth=auth)
+        client.headers["Accept-Encoding"] = "identity"
+
+        async def cap(response: httpx2.Response) -> None:
+            content_type = response.headers.get("content-type", "")
+            encoding = response.headers.get("content-encoding", "identity").lower()
+            response.stream = _CappedStream(
+                response.stream,
+                max_bytes,
+                per_event=content_type.startswith("text/event-stream"),
+                encoded=encoding not in ("", "identity"),
+            )
+
+        client.event_hooks["response"].append(cap)
+        return client
+
+    return make
+
+
+class _CappedStream(httpx2.AsyncByteStream):
+    def __init__(self, inner: Any, max_bytes: int, *, per_event: bool, encoded: bool) -> None:
+        self._inner = inner
+        self._max = max_bytes
+        self._per_event = per_event
+        self._encoded = encoded
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._encoded:
+            raise ResponseTooLarge("a compressed response was refused (Accept-Encoding: identity)")
+        run, tail = 0, b""
+        async for chunk in self._inner:
+            run += len(chunk)
+            if self._per_event:
+                joined = tail + chunk
+                boundary = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"))
+                if boundary >= 0:
+                    run = len(joined) - boundary
+                tail = joined[-3:]
+            if run > self._max:
+                raise ResponseTooLarge(f"the response grew over {self._max} bytes")
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 # -- stdio in a container -------------------------------------------------------------------
@@ -407,7 +499,10 @@ async def connect_docker_stdio(sock: socket.socket, limits: Limits) -> AsyncIter
     ended = anyio.Event()
     with unwrapped_errors():
         async with (
-            docker_stdio_streams(sock, ended) as (read_stream, write_stream),
+            docker_stdio_streams(sock, ended, limits.max_result_bytes) as (
+                read_stream,
+                write_stream,
+            ),
             connect_streams(read_stream, write_stream, limits, ended) as client,
         ):
             yield client
@@ -423,22 +518,50 @@ class IdNamespace:
 
     def __init__(self) -> None:
         self.prefix = f"mcp-console-{secrets.token_hex(6)}:"
+        # wire id -> (method, uri param): what an answer dropped for its size stands in for
+        self._pending: dict[str, tuple[str, str | None]] = {}
 
     def outbound(self, message: mt.JSONRPCMessage) -> mt.JSONRPCMessage:
         if isinstance(message, mt.JSONRPCRequest):
-            return message.model_copy(update={"id": self._wrap(message.id)})
+            wire_id = self._wrap(message.id)
+            uri = (message.params or {}).get("uri")
+            self._pending[wire_id] = (message.method, uri if isinstance(uri, str) else None)
+            return message.model_copy(update={"id": wire_id})
         if isinstance(message, mt.JSONRPCNotification) and message.method == CANCELLED:
             params = dict(message.params or {})
             if "requestId" in params:
                 params["requestId"] = self._wrap(params["requestId"])
+                self._pending.pop(params["requestId"], None)
             return message.model_copy(update={"params": params})
         return message
 
     def inbound(self, message: mt.JSONRPCMessage) -> mt.JSONRPCMessage | None:
         if isinstance(message, mt.JSONRPCResponse | mt.JSONRPCError):
             original = self._unwrap(message.id)
-            return None if original is None else message.model_copy(update={"id": original})
+            if original is None:
+                return None
+            self._pending.pop(str(message.id), None)
+            return message.model_copy(update={"id": original})
         return message
+
+    def oversize(self, dropped: Oversize, limit: int) -> mt.JSONRPCMessage | None:
+        """The answer to our request whose response was dropped for its size: a notice-only
+        result where results truncate, else a `RESULT_TOO_LARGE_CODE` error; `None` if the
+        dropped line was not an answer to us (or its id could not be read)."""
+        wire_id = dropped.request_id
+        original = self._unwrap(wire_id)
+        if original is None or not isinstance(wire_id, str) or wire_id not in self._pending:
+            return None
+        method, uri = self._pending.pop(wire_id)
+        result = notice_only(method, uri, dropped.size, limit)
+        if result is not None:
+            return mt.JSONRPCResponse(jsonrpc="2.0", id=original, result=result)
+        error = mt.ErrorData(
+            code=RESULT_TOO_LARGE_CODE,
+            message=notice(dropped.size, limit),
+            data={"bytes": dropped.size, "limit": limit},
+        )
+        return mt.JSONRPCError(jsonrpc="2.0", id=original, error=error)
 
     def _wrap(self, request_id: mt.RequestId) -> str:
         kind = "i" if isinstance(request_id, int) else "s"
@@ -451,48 +574,25 @@ class IdNamespace:
         return int(value) if kind == "i" else value
 
 
-class StdoutDecoder:
-    """Docker's multiplexed attach stream to JSON-RPC messages: one message per stdout line."""
-
-    def __init__(self) -> None:
-        self._buffer = b""
-        self._partial = {STDOUT: b"", STDERR: b""}
-
-    def feed(self, chunk: bytes) -> list[mt.JSONRPCMessage]:
-        frames, self._buffer = demux_frames(self._buffer + chunk)
-        messages: list[mt.JSONRPCMessage] = []
-        for stream_id, payload in frames:
-            *lines, self._partial[stream_id] = (self._partial.get(stream_id, b"") + payload).split(
-                b"\n"
-            )
-            for line in lines:
-                message = _parse_line(stream_id, line)
-                if message is not None:
-                    messages.append(message)
-        return messages
-
-
-def _parse_line(stream_id: int, raw: bytes) -> mt.JSONRPCMessage | None:
-    text = raw.decode(errors="replace").strip()
-    if not text:
-        return None
-    # Sizes only: a server's output may echo tool arguments or results (payloads are never logged;
-    # the container's own log stream shows its stderr to its owner).
-    if stream_id != STDOUT:
-        logger.debug("mcp server stderr line", extra={"bytes": len(raw)})
-        return None
+def parse_message(line: bytes) -> mt.JSONRPCMessage | None:
+    """One stdout line as a JSON-RPC message; anything else is skipped (logged by size only: a
+    server's output may echo tool arguments or results)."""
     try:
-        return mt.jsonrpc_message_adapter.validate_json(text, by_name=False)
+        return mt.jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValueError:
-        logger.debug("non-JSON-RPC stdout line ignored", extra={"bytes": len(raw)})
+        logger.debug("non-JSON-RPC stdout line ignored", extra={"bytes": len(line)})
         return None
 
 
 @contextlib.asynccontextmanager
 async def docker_stdio_streams(
-    sock: socket.socket, ended: anyio.Event
+    sock: socket.socket, ended: anyio.Event, max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
 ) -> AsyncIterator[tuple[Any, Any]]:
-    """Bridges the attach socket to the SDK's memory streams with two pump tasks."""
+    """Bridges the attach socket to the SDK's memory streams with two pump tasks.
+
+    Long lines are parsed in a worker thread, so one large answer does not hold up the event
+    loop (and every other request of the process) while it is validated.
+    """
     ids = IdNamespace()
     loop = asyncio.get_running_loop()
     sock.setblocking(False)
@@ -500,12 +600,12 @@ async def docker_stdio_streams(
     write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
 
     async def pump_out() -> None:
-        decoder = StdoutDecoder()
+        decoder = StdoutDecoder(wire_limit(max_result_bytes))
         try:
             async with read_writer:
                 while chunk := await loop.sock_recv(sock, READ_CHUNK):
-                    for message in decoder.feed(chunk):
-                        inbound = ids.inbound(message)
+                    for item in decoder.feed(chunk):
+                        inbound = await _inbound(item, ids, max_result_bytes)
                         if inbound is not None:
                             await read_writer.send(SessionMessage(inbound))
         except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
@@ -535,6 +635,20 @@ async def docker_stdio_streams(
         for stream in (read_stream, write_stream, read_writer, write_reader):
             stream.close()
         sock.close()
+
+
+async def _inbound(
+    item: bytes | Oversize, ids: IdNamespace, max_result_bytes: int
+) -> mt.JSONRPCMessage | None:
+    """A decoded stdout item as the message to hand the session, if it is for us."""
+    if isinstance(item, Oversize):
+        logger.info("mcp message over the size limit dropped", extra={"bytes": item.size})
+        return ids.oversize(item, max_result_bytes)
+    if len(item) > PARSE_OFF_LOOP_BYTES:
+        message = await asyncio.to_thread(parse_message, item)
+    else:
+        message = parse_message(item)
+    return None if message is None else ids.inbound(message)
 
 
 def unwrap_error(exc: BaseException) -> BaseException:

@@ -96,11 +96,21 @@ class ToolCallResult(BaseModel):
     is_error: bool
     content: list[JsonObject]
     structured_content: JsonObject | None = None
+    truncated: bool = Field(
+        default=False,
+        description="The result was over MCP_MAX_RESULT_BYTES: content was cut to what fits and "
+        "ends with a text block saying so; structured_content was dropped.",
+    )
 
 
 class ResourceContents(BaseModel):
     uri: str
     contents: list[JsonObject]
+    truncated: bool = Field(
+        default=False,
+        description="The contents were over MCP_MAX_RESULT_BYTES: cut to what fits, with a "
+        "final text part saying so.",
+    )
 
 
 class PromptGetRequest(BaseModel):

@@ -4,6 +4,11 @@ It runs inside the locally built test image (see tests/support/images.py) and of
 input schemas (one echoes, one returns an environment variable, one adds, one always answers
 with an error result), two resources and a prompt, so the inspector can exercise every kind of
 capability through the container code.
+
+Environment switches for untrusted-output tests and benchmarks:
+- `MCP_TEST_BOM=1`: write a UTF-8 byte-order mark on stdout before the first message;
+- `MCP_TEST_LARGE_TOOL=1`: offer `large`, which answers a text of as many bytes as asked;
+- `MCP_TEST_EXTRA_TOOLS=N`: offer N more tools `tool_0` ... (each echoes its text).
 """
 
 from __future__ import annotations
@@ -55,6 +60,25 @@ def fail(reason: str = "requested failure") -> str:
     raise ToolError(f"tool failed: {reason}")
 
 
+def large(size: int) -> str:
+    return "x" * size
+
+
+if os.environ.get("MCP_TEST_LARGE_TOOL") == "1":
+    server.add_tool(large, description="Return a text of the given size in bytes.")
+
+
+def _extra_tool(index: int) -> None:
+    def tool(text: str) -> str:
+        return text
+
+    server.add_tool(tool, name=f"tool_{index}", description=f"Extra tool {index}: echoes its text.")
+
+
+for _index in range(int(os.environ.get("MCP_TEST_EXTRA_TOOLS", "0"))):
+    _extra_tool(_index)
+
+
 @server.resource(f"{BASE}://greeting", name="greeting", mime_type="text/plain")
 def greeting() -> str:
     return "hello from the console test server"
@@ -100,4 +124,7 @@ if EXTRAS:
 
 if __name__ == "__main__":
     log("console-test-server ready; variables received: " + ", ".join(sorted(os.environ)))
+    if os.environ.get("MCP_TEST_BOM") == "1":
+        sys.stdout.buffer.write(b"\xef\xbb\xbf")
+        sys.stdout.buffer.flush()
     server.run("stdio")

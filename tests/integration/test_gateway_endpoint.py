@@ -135,7 +135,7 @@ async def _changes(notifications: Notifications) -> set[str]:
     return {await notifications.next() for _ in range(3)}
 
 
-async def test_list_changed_on_stop_start_and_profile_change_and_stopped_tools(
+async def test_list_changed_on_stop_start_upstream_and_profile_change_and_stopped_tools(
     api: LiveApi, mcp_server_image: BuiltImage
 ) -> None:
     owner = api.owner()
@@ -166,6 +166,10 @@ async def test_list_changed_on_stop_start_and_profile_change_and_stopped_tools(
         await api.answering(owner, second)
         added = await session.call_tool("two_add", {"a": 1, "b": 2})
         assert added.structured_content == {"result": 3.0}
+
+        announced = await session.call_tool("announce_change", {})
+        assert announced.content[0].model_dump()["text"] == "announced"
+        assert await _changes(notifications) == LIST_CHANGED
 
         await api.profile(owner, [{"server_id": first, "tools": ["echo"]}])
         assert await _changes(notifications) == LIST_CHANGED

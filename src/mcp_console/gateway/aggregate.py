@@ -21,7 +21,7 @@ import binascii
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -74,6 +74,7 @@ class Upstream(Protocol):
     """One live MCP session with a server (the inspector's `McpClient`)."""
 
     def offers(self, kind: Kind) -> bool: ...
+    def on_list_changed(self, callback: Callable[[], Awaitable[None]]) -> None: ...
     async def list_raw(self, kind: Kind) -> list[dict[str, Any]]: ...
     async def call_tool_raw(
         self,
@@ -160,6 +161,14 @@ class _Cached:
     lists: dict[Kind, list[dict[str, Any]]]
 
 
+UpstreamChanged = Callable[[str, str], Awaitable[None]]
+"""Told `(owner, container id)` when a server announced a list change (publishes the event)."""
+
+
+async def _nobody(_owner: str, _container_id: str) -> None:
+    return None
+
+
 class GatewayService:
     def __init__(
         self,
@@ -168,7 +177,9 @@ class GatewayService:
         connector: Connector,
         call_timeout_seconds: float,
         page_size: int = DEFAULT_PAGE_SIZE,
+        upstream_changed: UpstreamChanged = _nobody,
     ) -> None:
+        self._upstream_changed = upstream_changed
         self._profiles = profiles
         self._directory = directory
         self._connector = connector
@@ -204,6 +215,11 @@ class GatewayService:
         for key in [key for key in self._cache if key[0] == owner]:
             self._cache.pop(key, None)
 
+    async def _changed_upstream(self, key: tuple[str, str]) -> None:
+        """A server's own `list_changed`: its entry goes now, every replica hears of it."""
+        self._cache.pop(key, None)
+        await self._upstream_changed(*key)
+
     async def on_event(self, event: dict[str, Any]) -> None:
         self.invalidate(str(event.get("owner")))
 
@@ -232,6 +248,7 @@ class GatewayService:
             async with lock, self._connected(owner, slot) as upstream:
                 cached = self._cache.get(key)
                 if cached is None or cached.upstream is not upstream:
+                    upstream.on_list_changed(lambda: self._changed_upstream(key))
                     cached = _Cached(upstream, await _fetch_lists(upstream))
                     self._cache[key] = cached
                     self._known_tools[key] = {tool["name"] for tool in cached.lists["tools"]}

@@ -3,6 +3,8 @@ token, real containers running the test MCP server, real Redis and database."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,18 +13,23 @@ from typing import Any
 
 import docker
 import pytest
+import uvicorn
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from mcp_console.app import create_app
+from mcp_console.cli import SHUTDOWN_GRACE_SECONDS, _server_options
 from mcp_console.containers.service import ContainerService
+from mcp_console.core.keys import KeyManager
+from mcp_console.core.logging import secret_registry
 from mcp_console.core.settings import Settings
 from mcp_console.gateway.aggregate import GatewayError, GatewayService
 from mcp_console.gateway.profiles import ProfileService
 from mcp_console.gateway.runtime import EndpointRuntime
 from mcp_console.gateway.tokens import TokenService
 from mcp_console.inspector.service import InspectorService
-from tests.support.containers import remove_containers_of
+from tests.support.containers import container_settings, remove_containers_of
 from tests.support.gateway import (
     LiveApi,
     Notifications,
@@ -36,6 +43,7 @@ from tests.support.images import (  # noqa: F401
     docker_client_fixture,
     mcp_server_image_fixture,
 )
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.docker
 
@@ -177,6 +185,18 @@ async def test_list_changed_on_stop_start_upstream_and_profile_change_and_stoppe
     await until(lambda: hub.listeners(owner.email) == 0)
 
 
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "by-hand", "version": "1"},
+    },
+}
+
+
 def _sse_messages(text: str) -> list[dict[str, Any]]:
     return [json.loads(line[5:]) for line in text.splitlines() if line.startswith("data:")]
 
@@ -191,16 +211,7 @@ async def test_sessions_by_hand_at_the_previous_protocol_version(
     await api.profile(owner, [{"server_id": server, "tools": ["add"]}])
     token, other = await api.token(owner), await api.token(owner)
     accept = {"Accept": "application/json, text/event-stream"}
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "by-hand", "version": "1"},
-        },
-    }
+    initialize = INITIALIZE
     tools_list = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
     url = api.endpoint()
     async with bearer_client(token.token, **accept) as http:
@@ -323,3 +334,31 @@ async def test_the_2026_per_request_envelope_is_served_too(
         assert [t.name for t in (await session.list_tools()).tools] == ["p_add"]
         added = await session.call_tool("p_add", {"a": 2, "b": 2})
         assert added.structured_content == {"result": 4.0}
+
+
+async def test_an_open_get_stream_does_not_hold_a_stopping_server(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The API's own server options (`mcp-console api`) cut streams that never end by
+    themselves once the shutdown grace period is over, so a replica can always stop."""
+    prepared = await asyncio.to_thread(container_settings, settings, tmp_path)
+    app = create_app(prepared, KeyManager.from_settings(prepared, secret_registry))
+    port = free_port()
+    options = _server_options(argparse.Namespace(host="127.0.0.1", port=port), prepared)
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    serving = asyncio.create_task(server.serve())
+    await until(lambda: server.started)
+    api = LiveApi(app, prepared, f"http://127.0.0.1:{port}", [])
+    owner = api.owner()
+    token = await api.token(owner)
+    hub = api.get(EndpointRuntime).hub
+    accept = {"Accept": "application/json, text/event-stream"}
+    async with bearer_client(token.token, **accept) as http:
+        opened = await http.post(api.endpoint(), json=INITIALIZE)
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        async with http.stream("GET", api.endpoint(), headers=session) as stream:
+            assert stream.status_code == 200
+            await until(lambda: hub.listeners(owner.email) == 1)
+            server.should_exit = True
+            await asyncio.wait_for(serving, SHUTDOWN_GRACE_SECONDS + 30)
+    assert hub.listeners(owner.email) == 0

@@ -362,3 +362,38 @@ async def test_an_open_get_stream_does_not_hold_a_stopping_server(
             server.should_exit = True
             await asyncio.wait_for(serving, SHUTDOWN_GRACE_SECONDS + 30)
     assert hub.listeners(owner.email) == 0
+
+
+async def test_http_level_refusals_use_the_shared_error_shape(api: LiveApi) -> None:
+    owner = api.owner()
+    token = await api.token(owner)
+    url = api.endpoint()
+    async with bearer_client(token.token) as http:
+        put = await http.put(url, json={})
+        assert (put.status_code, put.headers["allow"]) == (405, "GET, POST, DELETE")
+        no_session = await http.get(url, headers={"Accept": "text/event-stream"})
+        assert (no_session.status_code, no_session.json()["error"]["code"]) == (
+            400,
+            "MCP_SESSION_REQUIRED",
+        )
+        opened = await http.post(
+            url, json=INITIALIZE, headers={"Accept": "application/json, text/event-stream"}
+        )
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        not_sse = await http.get(url, headers={**session, "Accept": "application/json"})
+        assert not_sse.status_code == 406
+        too_large = await http.post(url, content=b"x" * (4 * 1024 * 1024 + 1))
+        assert (too_large.status_code, too_large.json()["error"]["code"]) == (
+            413,
+            "BODY_TOO_LARGE",
+        )
+        garbage = await http.post(
+            url,
+            content=b"{not json",
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream",
+            },
+        )
+        assert garbage.status_code == 400
+        assert garbage.json()["error"]["code"] == -32700  # the SDK's JSON-RPC parse error

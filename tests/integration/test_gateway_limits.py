@@ -35,7 +35,12 @@ RATE = 5
 async def api(
     settings: Settings, tmp_path: Path, docker_client: docker.DockerClient
 ) -> AsyncIterator[LiveApi]:
-    overrides = {"gateway_rate_limit_per_minute": RATE, "gateway_call_timeout_seconds": 2.0}
+    # Request bodies would be logged if /mcp were not a sensitive route (canary test below).
+    overrides = {
+        "gateway_rate_limit_per_minute": RATE,
+        "gateway_call_timeout_seconds": 2.0,
+        "log_request_body": True,
+    }
     async with live_api(settings, tmp_path, **overrides) as live:
         try:
             yield live

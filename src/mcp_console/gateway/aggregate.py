@@ -6,9 +6,11 @@ prompts keep their servers' names, filtered by the allow-list and renamed `<pref
 the profile sets a prefix; resource URIs and templates stay as they are. Two servers exposing
 one name: the first in profile order wins (saving such a profile is refused anyway).
 
-Each server's lists are cached per live session: a stop, restart or re-creation ends the
-pooled session, so the next listing asks the server again; list-change events (a container
-action, a profile edit, an upstream `list_changed`) drop the owner's entries at once.
+Each server's lists are cached per live session: a warm listing costs no round trip to the
+database, Docker or the server beyond the profile and the owner's container list. A stop,
+restart or re-creation ends the pooled session (or changes the Docker id), so the next listing
+asks the server again; list-change events (a container action, a profile edit, an upstream
+`list_changed`) drop the owner's entries at once.
 
 Payloads (arguments, results, contents) pass through and are never logged.
 """
@@ -25,6 +27,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+import anyio
 
 from mcp_console.containers.schemas import ContainerView
 from mcp_console.containers.service import Actor
@@ -73,6 +77,8 @@ class Progress(Protocol):
 class Upstream(Protocol):
     """One live MCP session with a server (the inspector's `McpClient`)."""
 
+    @property
+    def ended(self) -> anyio.Event: ...
     def offers(self, kind: Kind) -> bool: ...
     def on_list_changed(self, callback: Callable[[], Awaitable[None]]) -> None: ...
     async def list_raw(self, kind: Kind) -> list[dict[str, Any]]: ...
@@ -158,7 +164,18 @@ class View:
 @dataclass
 class _Cached:
     upstream: Upstream
+    docker_id: str | None
     lists: dict[Kind, list[dict[str, Any]]]
+
+    def current(self, slot: Slot) -> bool:
+        """Still the lists of the slot's container as it runs now: same Docker container, and
+        the session they came from has not ended (a stop or restart ends it)."""
+        view = slot.view
+        return (
+            view is not None
+            and view.docker_id == self.docker_id
+            and not self.upstream.ended.is_set()
+        )
 
 
 UpstreamChanged = Callable[[str, str], Awaitable[None]]
@@ -243,13 +260,17 @@ class GatewayService:
         """The server's lists from the cache of its live session, or asked for; None (and a
         log line) when it cannot be reached right now: its items are left out."""
         key = (owner, slot.server.server_id)
+        cached = self._cache.get(key)
+        if cached is not None and cached.current(slot):
+            return cached.lists  # warm: no database, Docker or upstream round trip
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock, self._connected(owner, slot) as upstream:
                 cached = self._cache.get(key)
                 if cached is None or cached.upstream is not upstream:
                     upstream.on_list_changed(lambda: self._changed_upstream(key))
-                    cached = _Cached(upstream, await _fetch_lists(upstream))
+                    docker_id = slot.view.docker_id if slot.view else None
+                    cached = _Cached(upstream, docker_id, await _fetch_lists(upstream))
                     self._cache[key] = cached
                     self._known_tools[key] = {tool["name"] for tool in cached.lists["tools"]}
                 return cached.lists

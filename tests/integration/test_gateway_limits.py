@@ -104,6 +104,7 @@ async def test_timeout_progress_and_cancellation_reach_the_upstream_server(
         with pytest.raises(MCPError) as timed_out:
             await session.call_tool("wait_forever", {})
         assert timed_out.value.data == {"code": "MCP_TIMEOUT"}
+        assert "did not answer within 2 s" in timed_out.value.message
         await until(lambda: _log_of(docker_client, server).count("wait_forever cancelled") == 1)
 
     async with mcp_session(api.endpoint(), token.token) as session:

@@ -358,7 +358,7 @@ class GatewayService:
             try:
                 return await call(upstream)
             except AppError as exc:
-                raise _gateway_error(exc, slot) from None
+                raise _gateway_error(exc, slot, self._timeout) from None
 
 
 async def _fetch_lists(upstream: Upstream) -> dict[Kind, list[dict[str, Any]]]:
@@ -412,12 +412,18 @@ def _template_route(view: View, uri: str) -> Route | None:
     return None
 
 
-def _gateway_error(exc: AppError, slot: Slot) -> GatewayError:
+def _gateway_error(exc: AppError, slot: Slot, timeout_seconds: float) -> GatewayError:
     if exc.code == "MCP_UPSTREAM_ERROR":
         rpc_code = int(exc.details.get("mcp_code", INTERNAL_ERROR))
         return GatewayError(exc.code, exc.message, rpc_code, slot.name)
-    rpc_code = CALL_TIMEOUT if exc.code == "MCP_TIMEOUT" else SERVER_UNAVAILABLE
-    return GatewayError(exc.code, f"Server {slot.name}: {exc.message}", rpc_code, slot.name)
+    if exc.code == "MCP_TIMEOUT":
+        message = (
+            f"Server {slot.name} did not answer within {timeout_seconds:g} s "
+            "(GATEWAY_CALL_TIMEOUT_SECONDS); the call was cancelled."
+        )
+        return GatewayError(exc.code, message, CALL_TIMEOUT, slot.name)
+    message = f"Server {slot.name}: {exc.message}"
+    return GatewayError(exc.code, message, SERVER_UNAVAILABLE, slot.name)
 
 
 def _cursor(kind: Kind, offset: int) -> str:

@@ -113,6 +113,12 @@ async def test_sdk_client_lists_the_profile_tools_and_calls_one(
         assert prompts == ["summarize", "two_summarize"]
         prompt = await session.get_prompt("two_summarize", {"topic": "MCP"})
         assert prompt.messages[0].content.model_dump()["text"].startswith("Please summarize MCP")
+        with pytest.raises(MCPError) as upstream:
+            await session.get_prompt("two_summarize", {})
+        # The server's own JSON-RPC error, passed through with its code.
+        assert upstream.value.data == {"code": "MCP_UPSTREAM_ERROR"}
+        assert upstream.value.code == 0  # what this SDK server answers
+        assert upstream.value.message == "Missing required arguments: {'topic'}"
 
 
 async def test_requests_without_a_valid_token_get_401(

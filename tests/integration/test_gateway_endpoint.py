@@ -28,6 +28,7 @@ from mcp_console.gateway.aggregate import GatewayError, GatewayService
 from mcp_console.gateway.profiles import ProfileService
 from mcp_console.gateway.runtime import EndpointRuntime
 from mcp_console.gateway.tokens import TokenService
+from mcp_console.gateway.transport import GatewayEndpoint
 from mcp_console.inspector.service import InspectorService
 from tests.support.containers import container_settings, remove_containers_of
 from tests.support.gateway import (
@@ -403,3 +404,23 @@ async def test_http_level_refusals_use_the_shared_error_shape(api: LiveApi) -> N
         )
         assert garbage.status_code == 400
         assert garbage.json()["error"]["code"] == -32700  # the SDK's JSON-RPC parse error
+
+
+async def test_the_stream_sends_keepalives_and_ends_with_its_session(api: LiveApi) -> None:
+    owner = api.owner()
+    token = await api.token(owner)
+    api.get(GatewayEndpoint).keepalive_seconds = 0.2
+    accept = {"Accept": "application/json, text/event-stream"}
+    async with bearer_client(token.token, **accept) as http:
+        opened = await http.post(api.endpoint(), json=INITIALIZE)
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        async with http.stream("GET", api.endpoint(), headers=session) as stream:
+            chunks = stream.aiter_text()
+            received = ""
+            while received.count(": keepalive") < 2:
+                received += await anext(chunks)
+            assert (await http.delete(api.endpoint(), headers=session)).status_code == 204
+            async with asyncio.timeout(30):
+                async for chunk in chunks:  # ends: the next keep-alive finds no session
+                    received += chunk
+    assert received.startswith(": stream open")

@@ -17,6 +17,7 @@ from mcp_console.core.logging import configure_logging, secret_registry
 from mcp_console.core.settings import Settings
 
 EXIT_CONFIG_ERROR = 2
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 class ConfigExitError(Exception):
@@ -43,13 +44,18 @@ def _configure(settings: Settings) -> None:
 
 
 def _server_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    """Forwarded headers only from FORWARDED_ALLOW_IPS: from anyone else they are forgeable."""
+    """Forwarded headers only from FORWARDED_ALLOW_IPS: from anyone else they are forgeable.
+
+    Streams that never end by themselves (an MCP client's GET stream on `/mcp/...`, a followed
+    log) would hold a stopping server forever: after `SHUTDOWN_GRACE_SECONDS` they are cut, and
+    the lifespan's shutdown runs."""
     return {
         "host": args.host,
         "port": args.port,
         "log_config": None,
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
     }
 
 

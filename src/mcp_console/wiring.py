@@ -325,6 +325,7 @@ def build_gateway_endpoint(
         inspector,
         settings.gateway_call_timeout_seconds,
         page_size,
+        events.server_lists_changed,
     )
     recorder = BackgroundRecorder(gateway.calls)
     inflight = InflightCalls()

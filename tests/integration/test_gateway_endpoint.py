@@ -3,6 +3,8 @@ token, real containers running the test MCP server, real Redis and database."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,18 +13,24 @@ from typing import Any
 
 import docker
 import pytest
+import uvicorn
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from mcp_console.app import create_app
+from mcp_console.cli import SHUTDOWN_GRACE_SECONDS, _server_options
 from mcp_console.containers.service import ContainerService
+from mcp_console.core.keys import KeyManager
+from mcp_console.core.logging import secret_registry
 from mcp_console.core.settings import Settings
 from mcp_console.gateway.aggregate import GatewayError, GatewayService
 from mcp_console.gateway.profiles import ProfileService
 from mcp_console.gateway.runtime import EndpointRuntime
 from mcp_console.gateway.tokens import TokenService
+from mcp_console.gateway.transport import GatewayEndpoint
 from mcp_console.inspector.service import InspectorService
-from tests.support.containers import remove_containers_of
+from tests.support.containers import container_settings, remove_containers_of
 from tests.support.gateway import (
     LiveApi,
     Notifications,
@@ -36,6 +44,7 @@ from tests.support.images import (  # noqa: F401
     docker_client_fixture,
     mcp_server_image_fixture,
 )
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.docker
 
@@ -105,6 +114,12 @@ async def test_sdk_client_lists_the_profile_tools_and_calls_one(
         assert prompts == ["summarize", "two_summarize"]
         prompt = await session.get_prompt("two_summarize", {"topic": "MCP"})
         assert prompt.messages[0].content.model_dump()["text"].startswith("Please summarize MCP")
+        with pytest.raises(MCPError) as upstream:
+            await session.get_prompt("two_summarize", {})
+        # The server's own JSON-RPC error, passed through with its code.
+        assert upstream.value.data == {"code": "MCP_UPSTREAM_ERROR"}
+        assert upstream.value.code == 0  # what this SDK server answers
+        assert upstream.value.message == "Missing required arguments: {'topic'}"
 
 
 async def test_requests_without_a_valid_token_get_401(
@@ -135,7 +150,7 @@ async def _changes(notifications: Notifications) -> set[str]:
     return {await notifications.next() for _ in range(3)}
 
 
-async def test_list_changed_on_stop_start_and_profile_change_and_stopped_tools(
+async def test_list_changed_on_stop_start_upstream_and_profile_change_and_stopped_tools(
     api: LiveApi, mcp_server_image: BuiltImage
 ) -> None:
     owner = api.owner()
@@ -167,10 +182,26 @@ async def test_list_changed_on_stop_start_and_profile_change_and_stopped_tools(
         added = await session.call_tool("two_add", {"a": 1, "b": 2})
         assert added.structured_content == {"result": 3.0}
 
+        announced = await session.call_tool("announce_change", {})
+        assert announced.content[0].model_dump()["text"] == "announced"
+        assert await _changes(notifications) == LIST_CHANGED
+
         await api.profile(owner, [{"server_id": first, "tools": ["echo"]}])
         assert await _changes(notifications) == LIST_CHANGED
         assert [t.name for t in (await session.list_tools()).tools] == ["echo"]
     await until(lambda: hub.listeners(owner.email) == 0)
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "by-hand", "version": "1"},
+    },
+}
 
 
 def _sse_messages(text: str) -> list[dict[str, Any]]:
@@ -187,16 +218,7 @@ async def test_sessions_by_hand_at_the_previous_protocol_version(
     await api.profile(owner, [{"server_id": server, "tools": ["add"]}])
     token, other = await api.token(owner), await api.token(owner)
     accept = {"Accept": "application/json, text/event-stream"}
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "by-hand", "version": "1"},
-        },
-    }
+    initialize = INITIALIZE
     tools_list = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
     url = api.endpoint()
     async with bearer_client(token.token, **accept) as http:
@@ -294,7 +316,7 @@ async def test_lists_are_served_in_pages_with_opaque_cursors(
     everything, last = await runtime.service.list_page(principal, "tools", None)
     assert last is None
     assert names == [item["name"] for item in everything]
-    assert pages == (len(names) + 1) // 2 and len(names) == 6
+    assert len(names) == 7 and pages == 4
     with pytest.raises(GatewayError) as bad:
         await paged.list_page(principal, "prompts", "not-a-cursor")
     assert (bad.value.code, bad.value.rpc_code) == ("INVALID_CURSOR", -32602)
@@ -319,3 +341,86 @@ async def test_the_2026_per_request_envelope_is_served_too(
         assert [t.name for t in (await session.list_tools()).tools] == ["p_add"]
         added = await session.call_tool("p_add", {"a": 2, "b": 2})
         assert added.structured_content == {"result": 4.0}
+
+
+async def test_an_open_get_stream_does_not_hold_a_stopping_server(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The API's own server options (`mcp-console api`) cut streams that never end by
+    themselves once the shutdown grace period is over, so a replica can always stop."""
+    prepared = await asyncio.to_thread(container_settings, settings, tmp_path)
+    app = create_app(prepared, KeyManager.from_settings(prepared, secret_registry))
+    port = free_port()
+    options = _server_options(argparse.Namespace(host="127.0.0.1", port=port), prepared)
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    serving = asyncio.create_task(server.serve())
+    await until(lambda: server.started)
+    api = LiveApi(app, prepared, f"http://127.0.0.1:{port}", [])
+    owner = api.owner()
+    token = await api.token(owner)
+    hub = api.get(EndpointRuntime).hub
+    accept = {"Accept": "application/json, text/event-stream"}
+    async with bearer_client(token.token, **accept) as http:
+        opened = await http.post(api.endpoint(), json=INITIALIZE)
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        async with http.stream("GET", api.endpoint(), headers=session) as stream:
+            assert stream.status_code == 200
+            await until(lambda: hub.listeners(owner.email) == 1)
+            server.should_exit = True
+            await asyncio.wait_for(serving, SHUTDOWN_GRACE_SECONDS + 30)
+    assert hub.listeners(owner.email) == 0
+
+
+async def test_http_level_refusals_use_the_shared_error_shape(api: LiveApi) -> None:
+    owner = api.owner()
+    token = await api.token(owner)
+    url = api.endpoint()
+    async with bearer_client(token.token) as http:
+        put = await http.put(url, json={})
+        assert (put.status_code, put.headers["allow"]) == (405, "GET, POST, DELETE")
+        no_session = await http.get(url, headers={"Accept": "text/event-stream"})
+        assert (no_session.status_code, no_session.json()["error"]["code"]) == (
+            400,
+            "MCP_SESSION_REQUIRED",
+        )
+        opened = await http.post(
+            url, json=INITIALIZE, headers={"Accept": "application/json, text/event-stream"}
+        )
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        not_sse = await http.get(url, headers={**session, "Accept": "application/json"})
+        assert not_sse.status_code == 406
+        too_large = await http.post(url, content=b"x" * (4 * 1024 * 1024 + 1))
+        assert (too_large.status_code, too_large.json()["error"]["code"]) == (
+            413,
+            "BODY_TOO_LARGE",
+        )
+        garbage = await http.post(
+            url,
+            content=b"{not json",
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream",
+            },
+        )
+        assert garbage.status_code == 400
+        assert garbage.json()["error"]["code"] == -32700  # the SDK's JSON-RPC parse error
+
+
+async def test_the_stream_sends_keepalives_and_ends_with_its_session(api: LiveApi) -> None:
+    owner = api.owner()
+    token = await api.token(owner)
+    api.get(GatewayEndpoint).keepalive_seconds = 0.2
+    accept = {"Accept": "application/json, text/event-stream"}
+    async with bearer_client(token.token, **accept) as http:
+        opened = await http.post(api.endpoint(), json=INITIALIZE)
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        async with http.stream("GET", api.endpoint(), headers=session) as stream:
+            chunks = stream.aiter_text()
+            received = ""
+            while received.count(": keepalive") < 2:
+                received += await anext(chunks)
+            assert (await http.delete(api.endpoint(), headers=session)).status_code == 204
+            async with asyncio.timeout(30):
+                async for chunk in chunks:  # ends: the next keep-alive finds no session
+                    received += chunk
+    assert received.startswith(": stream open")

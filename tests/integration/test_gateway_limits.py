@@ -35,7 +35,12 @@ RATE = 5
 async def api(
     settings: Settings, tmp_path: Path, docker_client: docker.DockerClient
 ) -> AsyncIterator[LiveApi]:
-    overrides = {"gateway_rate_limit_per_minute": RATE, "gateway_call_timeout_seconds": 2.0}
+    # Request bodies would be logged if /mcp were not a sensitive route (canary test below).
+    overrides = {
+        "gateway_rate_limit_per_minute": RATE,
+        "gateway_call_timeout_seconds": 2.0,
+        "log_request_body": True,
+    }
     async with live_api(settings, tmp_path, **overrides) as live:
         try:
             yield live
@@ -99,6 +104,7 @@ async def test_timeout_progress_and_cancellation_reach_the_upstream_server(
         with pytest.raises(MCPError) as timed_out:
             await session.call_tool("wait_forever", {})
         assert timed_out.value.data == {"code": "MCP_TIMEOUT"}
+        assert "did not answer within 2 s" in timed_out.value.message
         await until(lambda: _log_of(docker_client, server).count("wait_forever cancelled") == 1)
 
     async with mcp_session(api.endpoint(), token.token) as session:

@@ -6,9 +6,11 @@ prompts keep their servers' names, filtered by the allow-list and renamed `<pref
 the profile sets a prefix; resource URIs and templates stay as they are. Two servers exposing
 one name: the first in profile order wins (saving such a profile is refused anyway).
 
-Each server's lists are cached per live session: a stop, restart or re-creation ends the
-pooled session, so the next listing asks the server again; list-change events (a container
-action, a profile edit, an upstream `list_changed`) drop the owner's entries at once.
+Each server's lists are cached per live session: a warm listing costs no round trip to the
+database, Docker or the server beyond the profile and the owner's container list. A stop,
+restart or re-creation ends the pooled session (or changes the Docker id), so the next listing
+asks the server again; list-change events (a container action, a profile edit, an upstream
+`list_changed`) drop the owner's entries at once.
 
 Payloads (arguments, results, contents) pass through and are never logged.
 """
@@ -21,10 +23,12 @@ import binascii
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+import anyio
 
 from mcp_console.containers.schemas import ContainerView
 from mcp_console.containers.service import Actor
@@ -73,7 +77,10 @@ class Progress(Protocol):
 class Upstream(Protocol):
     """One live MCP session with a server (the inspector's `McpClient`)."""
 
+    @property
+    def ended(self) -> anyio.Event: ...
     def offers(self, kind: Kind) -> bool: ...
+    def on_list_changed(self, callback: Callable[[], Awaitable[None]]) -> None: ...
     async def list_raw(self, kind: Kind) -> list[dict[str, Any]]: ...
     async def call_tool_raw(
         self,
@@ -157,7 +164,26 @@ class View:
 @dataclass
 class _Cached:
     upstream: Upstream
+    docker_id: str | None
     lists: dict[Kind, list[dict[str, Any]]]
+
+    def current(self, slot: Slot) -> bool:
+        """Still the lists of the slot's container as it runs now: same Docker container, and
+        the session they came from has not ended (a stop or restart ends it)."""
+        view = slot.view
+        return (
+            view is not None
+            and view.docker_id == self.docker_id
+            and not self.upstream.ended.is_set()
+        )
+
+
+UpstreamChanged = Callable[[str, str], Awaitable[None]]
+"""Told `(owner, container id)` when a server announced a list change (publishes the event)."""
+
+
+async def _nobody(_owner: str, _container_id: str) -> None:
+    return None
 
 
 class GatewayService:
@@ -168,7 +194,9 @@ class GatewayService:
         connector: Connector,
         call_timeout_seconds: float,
         page_size: int = DEFAULT_PAGE_SIZE,
+        upstream_changed: UpstreamChanged = _nobody,
     ) -> None:
+        self._upstream_changed = upstream_changed
         self._profiles = profiles
         self._directory = directory
         self._connector = connector
@@ -204,6 +232,11 @@ class GatewayService:
         for key in [key for key in self._cache if key[0] == owner]:
             self._cache.pop(key, None)
 
+    async def _changed_upstream(self, key: tuple[str, str]) -> None:
+        """A server's own `list_changed`: its entry goes now, every replica hears of it."""
+        self._cache.pop(key, None)
+        await self._upstream_changed(*key)
+
     async def on_event(self, event: dict[str, Any]) -> None:
         self.invalidate(str(event.get("owner")))
 
@@ -227,12 +260,17 @@ class GatewayService:
         """The server's lists from the cache of its live session, or asked for; None (and a
         log line) when it cannot be reached right now: its items are left out."""
         key = (owner, slot.server.server_id)
+        cached = self._cache.get(key)
+        if cached is not None and cached.current(slot):
+            return cached.lists  # warm: no database, Docker or upstream round trip
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock, self._connected(owner, slot) as upstream:
                 cached = self._cache.get(key)
                 if cached is None or cached.upstream is not upstream:
-                    cached = _Cached(upstream, await _fetch_lists(upstream))
+                    upstream.on_list_changed(lambda: self._changed_upstream(key))
+                    docker_id = slot.view.docker_id if slot.view else None
+                    cached = _Cached(upstream, docker_id, await _fetch_lists(upstream))
                     self._cache[key] = cached
                     self._known_tools[key] = {tool["name"] for tool in cached.lists["tools"]}
                 return cached.lists
@@ -320,7 +358,7 @@ class GatewayService:
             try:
                 return await call(upstream)
             except AppError as exc:
-                raise _gateway_error(exc, slot) from None
+                raise _gateway_error(exc, slot, self._timeout) from None
 
 
 async def _fetch_lists(upstream: Upstream) -> dict[Kind, list[dict[str, Any]]]:
@@ -374,12 +412,18 @@ def _template_route(view: View, uri: str) -> Route | None:
     return None
 
 
-def _gateway_error(exc: AppError, slot: Slot) -> GatewayError:
+def _gateway_error(exc: AppError, slot: Slot, timeout_seconds: float) -> GatewayError:
     if exc.code == "MCP_UPSTREAM_ERROR":
         rpc_code = int(exc.details.get("mcp_code", INTERNAL_ERROR))
         return GatewayError(exc.code, exc.message, rpc_code, slot.name)
-    rpc_code = CALL_TIMEOUT if exc.code == "MCP_TIMEOUT" else SERVER_UNAVAILABLE
-    return GatewayError(exc.code, f"Server {slot.name}: {exc.message}", rpc_code, slot.name)
+    if exc.code == "MCP_TIMEOUT":
+        message = (
+            f"Server {slot.name} did not answer within {timeout_seconds:g} s "
+            "(GATEWAY_CALL_TIMEOUT_SECONDS); the call was cancelled."
+        )
+        return GatewayError(exc.code, message, CALL_TIMEOUT, slot.name)
+    message = f"Server {slot.name}: {exc.message}"
+    return GatewayError(exc.code, message, SERVER_UNAVAILABLE, slot.name)
 
 
 def _cursor(kind: Kind, offset: int) -> str:

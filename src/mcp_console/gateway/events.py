@@ -2,10 +2,12 @@
 streams and list caches hear of them.
 
 Sources: a container of the owner was created, started, stopped, restarted or deleted (the
-container service calls `container_changed`, through a protocol of its own), and a profile was
-saved, restored or deleted (`profile_changed`, the profiles' `ProfileChanges`). A container
-event goes to every stream of the owner (a container can be in several profiles; a client that
-lists again and sees no change loses nothing); a profile event only to that profile's streams.
+container service calls `container_changed`, through a protocol of its own), a profile was
+saved, restored or deleted (`profile_changed`, the profiles' `ProfileChanges`), and a running
+server announced a list change (`server_lists_changed`, from the gateway's upstream sessions).
+A container or server event goes to every stream of the owner (a container can be in several
+profiles; a client that lists again and sees no change loses nothing); a profile event only to
+that profile's streams.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class GatewayEvents:
     async def container_changed(self, owner: str, container_id: str, action: str) -> None:
         event = {"reason": "container", "container_id": container_id, "action": action}
         await self._publish(owner, event)
+
+    async def server_lists_changed(self, owner: str, container_id: str) -> None:
+        """A running server sent `notifications/*/list_changed` (its tools came or went)."""
+        await self._publish(owner, {"reason": "upstream", "container_id": container_id})
 
     async def _publish(self, owner: str, event: dict[str, str]) -> None:
         """Best effort: the change itself already happened; a lost event only delays a client's

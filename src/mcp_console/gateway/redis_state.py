@@ -167,8 +167,10 @@ class EventHub:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._ready.wait(), 5.0)
 
-    async def wait_ready(self) -> None:
-        await self._ready.wait()
+    @property
+    def subscribed(self) -> bool:
+        """Whether the subscription is live (it is re-made after a Redis outage)."""
+        return self._ready.is_set()
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -83,7 +83,7 @@ class GatewayEndpoint:
         self._hub = hub
         self._recorder = recorder
         self._mcp = mcp
-        self._keepalive = keepalive_seconds
+        self.keepalive_seconds = keepalive_seconds  # also how soon a deleted session's stream ends
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
@@ -246,7 +246,7 @@ class GatewayEndpoint:
         the session does (DELETE or expiry)."""
         while True:
             try:
-                event = await asyncio.wait_for(events.get(), self._keepalive)
+                event = await asyncio.wait_for(events.get(), self.keepalive_seconds)
             except TimeoutError:
                 alive = await self._sessions.touch(
                     session.session_id, principal.token_id, principal.profile

@@ -73,6 +73,29 @@ _RAW_METHODS = {
 }
 
 
+LIST_CHANGED = frozenset(
+    {
+        "notifications/tools/list_changed",
+        "notifications/prompts/list_changed",
+        "notifications/resources/list_changed",
+    }
+)
+
+
+class ListChangeNotices:
+    """The session's message handler: passes a server's `list_changed` notifications on."""
+
+    def __init__(self) -> None:
+        self.listener: Callable[[], Awaitable[None]] | None = None
+
+    async def handle(self, message: object) -> None:
+        if getattr(message, "method", None) in LIST_CHANGED and self.listener is not None:
+            try:
+                await self.listener()
+            except Exception:
+                logger.exception("list change listener failed")
+
+
 class ProgressCallback(Protocol):
     """Receives a call's progress notifications (the SDK's progress-callback shape)."""
 
@@ -141,13 +164,24 @@ class McpClient:
     """One initialised session; safe to use from concurrent tasks (the SDK correlates ids)."""
 
     def __init__(
-        self, session: ClientSession, init: mt.InitializeResult, limits: Limits, ended: anyio.Event
+        self,
+        session: ClientSession,
+        init: mt.InitializeResult,
+        limits: Limits,
+        ended: anyio.Event,
+        notices: ListChangeNotices | None = None,
     ) -> None:
         self._session = session
         self._init = init
         self._limits = limits
         self.ended = ended
         self._tools: dict[str, schemas.ToolInfo] | None = None
+        self._notices = notices or ListChangeNotices()
+
+    def on_list_changed(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """`callback` runs when the server says one of its lists changed (the gateway's cache
+        and its clients' notifications); one listener, a later one replaces it."""
+        self._notices.listener = callback
 
     def capabilities(self) -> schemas.ServerCapabilities:
         caps = self._init.capabilities
@@ -369,15 +403,17 @@ async def connect_streams(
     read_stream: Any, write_stream: Any, limits: Limits, ended: anyio.Event | None = None
 ) -> AsyncIterator[McpClient]:
     """Runs the handshake within the time limit; every later request has its own limit."""
+    notices = ListChangeNotices()
     with unwrapped_errors():
         async with ClientSession(
             read_stream,
             write_stream,
             read_timeout_seconds=limits.call_seconds,
             client_info=CLIENT_INFO,
+            message_handler=notices.handle,
         ) as session:
             init = await _handshake(session, limits)
-            yield McpClient(session, init, limits, ended or anyio.Event())
+            yield McpClient(session, init, limits, ended or anyio.Event(), notices)
 
 
 @contextlib.contextmanager

@@ -112,6 +112,12 @@ async def wait_forever() -> str:
     return "woke up"
 
 
+async def announce_change(ctx: Context) -> str:
+    """Tells the client its tool list changed (nothing changes: a test hook)."""
+    await ctx.session.send_tool_list_changed()
+    return "announced"
+
+
 def item(item_id: str) -> str:
     return f"item {item_id}"
 
@@ -119,6 +125,7 @@ def item(item_id: str) -> str:
 if EXTRAS:
     server.tool(description="Report progress in steps.")(count_steps)
     server.tool(description="Wait until cancelled.")(wait_forever)
+    server.tool(description="Announce a tool list change.")(announce_change)
     server.resource(f"{BASE}://item/{{item_id}}", name="item", mime_type="text/plain")(item)
 
 

@@ -73,6 +73,14 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def child_environment(settings: Settings, host: str, api_port: int) -> dict[str, str]:
+    """The children's environment: the web finds the API at `API_URL`; the gateway's endpoint
+    URLs (`PUBLIC_URL`) follow the API's port too, unless the operator set one."""
+    api_url = f"http://{host}:{api_port}"
+    public_url = settings.public_url if "public_url" in settings.model_fields_set else api_url
+    return {**os.environ, "API_URL": api_url, "PUBLIC_URL": public_url}
+
+
 def run_all(settings: Settings, host: str, api_port: int, web_port: int) -> int:
     upgrade_to_head(settings.database_url)
     children: list[subprocess.Popen[bytes]] = []
@@ -82,7 +90,7 @@ def run_all(settings: Settings, host: str, api_port: int, web_port: int) -> int:
             logger.error("Redis at REDIS_URL is not reachable and cannot be started locally")
             return 1
         children.append(local_redis)
-    env = {**os.environ, "API_URL": f"http://{host}:{api_port}"}
+    env = child_environment(settings, host, api_port)
     children += [
         _spawn(["api", "--host", host, "--port", str(api_port)], env),
         _spawn(["worker"], env),

@@ -26,6 +26,7 @@ TOKENS = {
     "aws_access_key": "AKIAIOSFODNN7EXAMPLE",
     "fernet": "gAAAAABl9n2Qw1Zq0b9sXYZabcdefghijklmnopqrstuvwxyz0123456789",
     "bitwarden_session": "A" * 40 + "b+/" * 15 + "x==",
+    "console_gateway_token": "mcpgw_" + "Qm9vbGVhbi1zdGF0ZS1pcy1ub3QtYS1zZWNyZXQtMDEyMw",
 }
 
 

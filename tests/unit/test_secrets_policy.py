@@ -56,6 +56,10 @@ REFUSED = {
         "pem-private-key",
     ),
     "FERNET": ("gAAAAABl9n2Qw1Zq0b9sXYZabcdefghijklmnopqrstuvwxyz0123456789", "fernet-token"),
+    "CONSOLE_GATEWAY": (
+        "mcpgw_" + "Qm9vbGVhbi1zdGF0ZS1pcy1ub3QtYS1zZWNyZXQtMDEyMw",
+        "gateway-token",
+    ),
     "BW": ("A" * 40 + "b+/" * 15 + "x==", "bitwarden-session-key"),
     "UPSTREAM": ("https://user:hunter2@example.com/api", "url-credentials"),
     # glued to what stands before them: a word, a separator, a percent-escape

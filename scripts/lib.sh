@@ -34,7 +34,7 @@ ensure_python_env() {
 }
 
 ensure_node_packages() {
-    # Pinned npm packages (the Bitwarden CLI, front-end assets, test MCP servers) from package-lock.json.
+    # Pinned npm packages (the Bitwarden CLI, front-end assets, test MCP servers and clients) from package-lock.json.
     if [ -f package-lock.json ]; then
         if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
             log "installing npm packages from package-lock.json"

@@ -143,9 +143,9 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
         (ProfileGuard, gateway.guard),
         (TokenService, gateway.tokens),
         (CallLog, gateway.calls),
-        (DockerExport, gateway.export),
         (EndpointRuntime, endpoint),
         (GatewayEndpoint, endpoint.endpoint),
+        (DockerExport, gateway.export),
     ):
         registry.provide(kind, instance)
     return registry

@@ -19,6 +19,7 @@ from mcp_console.core.errors import AppError
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.inspector.client import Limits
+from mcp_console.inspector.result_cap import ENVELOPE_MARGIN
 from mcp_console.inspector.schemas import RemoteServer
 from mcp_console.inspector.service import ContainerTarget, InspectorService
 from mcp_console.wiring import stdio_pool
@@ -112,10 +113,13 @@ async def test_a_result_just_over_the_cap_keeps_what_fits(started: Started) -> N
     assert last["text"].startswith(NOTICE_START)
 
 
-async def test_a_prompt_over_the_cap_is_refused(started: Started) -> None:
+@pytest.mark.parametrize("size", [CAP, CAP + ENVELOPE_MARGIN], ids=["parsed", "dropped"])
+async def test_a_prompt_over_the_cap_is_refused(started: Started, size: int) -> None:
+    """Refused both when the answer is parsed and cut, and when it is dropped while it streams
+    (the JSON-RPC error the bridge answers with becomes the same error)."""
     inspector, target = await started()
     with pytest.raises(AppError) as caught:
-        await inspector.get_prompt(target, "summarize", {"topic": "t" * CAP})
+        await inspector.get_prompt(target, "summarize", {"topic": "t" * size})
     assert (caught.value.status, caught.value.code) == (502, "MCP_RESULT_TOO_LARGE")
     assert caught.value.details["limit"] == CAP
 

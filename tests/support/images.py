@@ -1,12 +1,16 @@
 """Test images built locally, without any registry: `docker import` of a rootfs assembled here.
 
-Two images:
+Three images:
 - busybox: `FROM scratch` plus the host's static busybox (`/bin/busybox`, Debian `busybox-static`)
   and one symlink per applet; small programs for lifecycle and log tests.
 - mcp-server: the host's own Python (`sys.base_prefix`, at the same absolute path so its rpath
   still works), the shared libraries `ldd` says it and its extension modules need, a
   site-packages with the `mcp` SDK and its dependency closure (taken from this venv), busybox for
   `sh`, and `tests/images/mcp_server/server.py` as the command: a real MCP server over stdio.
+- everything: the host's Node binary and the shared libraries it needs, the pinned
+  `@modelcontextprotocol/server-everything` with its npm dependency closure (from this checkout's
+  `node_modules`, under `/app/node_modules`), busybox for `sh`; the command runs the third-party
+  reference server over stdio (the gateway's conformance upstream).
 
 Both are tagged by a content hash (sources, package versions, host file sizes), so a rerun finds
 the image and skips the build; builds of the same kind older than an hour are pruned when a new
@@ -19,7 +23,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -38,6 +44,8 @@ from packaging.requirements import Requirement
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUSYBOX = Path("/bin/busybox")
 MCP_SERVER_SOURCE = REPO_ROOT / "tests" / "images" / "mcp_server" / "server.py"
+NODE_MODULES = REPO_ROOT / "node_modules"
+EVERYTHING_PACKAGE = "@modelcontextprotocol/server-everything"
 TEST_IMAGE_LABEL = "mcp-console.test-image"
 HASH_LABEL = "mcp-console.content-hash"
 STDLIB_SKIP = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "site-packages"}
@@ -173,6 +181,63 @@ def mcp_server_rootfs() -> RootFs:
     return rootfs
 
 
+def _resolve_package(name: str, requester: Path) -> Path | None:
+    """Node's lookup: `node_modules/<name>` in the requiring package's directory, then in each
+    ancestor up to the checkout's top `node_modules` (npm hoists most packages there)."""
+    for directory in (requester, *requester.parents):
+        candidate = directory / "node_modules" / name
+        if (candidate / "package.json").is_file():
+            return candidate
+        if directory == REPO_ROOT:
+            break
+    return None
+
+
+def _npm_closure(root: str) -> list[Path]:
+    """The installed package directories `root` needs at run time (dependencies and the optional
+    ones that are installed), each once."""
+    start = NODE_MODULES / root
+    seen: dict[Path, None] = {start: None}
+    pending = [start]
+    while pending:
+        package = pending.pop()
+        manifest = json.loads((package / "package.json").read_text())
+        names = {**manifest.get("dependencies", {}), **manifest.get("optionalDependencies", {})}
+        for name in sorted(names):
+            found = _resolve_package(name, package)
+            if found is None and name in manifest.get("optionalDependencies", {}):
+                continue
+            if found is None:
+                raise FileNotFoundError(f"{name} (needed by {package.name}): run `npm ci`")
+            if found not in seen:
+                seen[found] = None
+                pending.append(found)
+    return list(seen)
+
+
+def host_node() -> Path:
+    node = Path(shutil.which("node") or "node").resolve()
+    if not node.is_file():
+        pytest.fail("Node is missing: the everything image copies the host's `node`")
+    return node
+
+
+def everything_rootfs(node: Path) -> RootFs:
+    rootfs = RootFs()
+    rootfs.add(str(node), node)
+    for library in sorted(_shared_libraries([node])):
+        rootfs.add(str(library), library)
+    for package in _npm_closure(EVERYTHING_PACKAGE):
+        manifest = json.loads((package / "package.json").read_text())
+        rootfs.fingerprint.update(f"{manifest['name']}@{manifest['version']}".encode())
+        for path in _walk(package, {"node_modules"}):
+            relative = path.relative_to(NODE_MODULES)
+            rootfs.add(f"/app/node_modules/{relative}", path)
+    add_busybox(rootfs)
+    rootfs.fingerprint.update(Path(__file__).read_bytes())
+    return rootfs
+
+
 @dataclass(frozen=True)
 class BuiltImage:
     """A built image: its tag and the command that runs its main program."""
@@ -233,6 +298,13 @@ def build_mcp_server_image(client: docker.DockerClient) -> BuiltImage:
     return BuiltImage(_import(client, "mcp-server", mcp_server_rootfs(), command), command)
 
 
+def build_everything_image(client: docker.DockerClient) -> BuiltImage:
+    node = host_node()
+    entry = f"/app/node_modules/{EVERYTHING_PACKAGE}/dist/index.js"
+    command = [str(node), entry, "stdio"]
+    return BuiltImage(_import(client, "everything", everything_rootfs(node), command), command)
+
+
 @pytest.fixture(scope="session", name="docker_client")
 def docker_client_fixture() -> Iterator[docker.DockerClient]:
     client = docker.DockerClient(
@@ -252,3 +324,10 @@ def busybox_image_fixture(docker_client: docker.DockerClient) -> BuiltImage:
 def mcp_server_image_fixture(docker_client: docker.DockerClient) -> BuiltImage:
     """Runs a real MCP server (official SDK) over stdio; start it with stdin open."""
     return build_mcp_server_image(docker_client)
+
+
+@pytest.fixture(scope="session", name="everything_image")
+def everything_image_fixture(docker_client: docker.DockerClient) -> BuiltImage:
+    """Runs the pinned `@modelcontextprotocol/server-everything` over stdio; start it with stdin
+    open."""
+    return build_everything_image(docker_client)

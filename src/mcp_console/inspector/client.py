@@ -309,7 +309,8 @@ class McpClient:
         progress: ProgressCallback | None = None,
     ) -> dict[str, Any]:
         """`tools/call` with the result as MCP's JSON (content blocks, structuredContent,
-        isError); upstream progress goes to `progress` as it arrives."""
+        isError), held to the size cap like every result; upstream progress goes to `progress`
+        as it arrives."""
         with self._passed_through("tools/call"):
             result = await self._session.call_tool(
                 name, arguments, read_timeout_seconds=timeout_seconds, progress_callback=progress

@@ -42,6 +42,21 @@ from mcp_console.containers.schemas import (
     InstallPreview,
     InstallRequest,
 )
+from mcp_console.gateway.schemas import (
+    ClientConfig,
+    ClientKind,
+    GatewayCallList,
+    Profile,
+    ProfileCreate,
+    ProfileList,
+    ProfileStatus,
+    ProfileUpdate,
+    ProfileVersionList,
+    TokenCreate,
+    TokenCreated,
+    TokenList,
+    ValidationReport,
+)
 from mcp_console.github.schemas import GitHubTokenIn, GitHubTokenStatus
 from mcp_console.health.schemas import HealthReport
 from mcp_console.inspector.schemas import (
@@ -71,6 +86,7 @@ class ApiError(Exception):
     hint: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     reason: str | None = None  # e.g. SSRF_BLOCKED's `private_ip`
+    details: dict[str, Any] = field(default_factory=dict)  # the rest, e.g. `collisions`
 
 
 class SessionInvalidError(Exception):
@@ -79,6 +95,7 @@ class SessionInvalidError(Exception):
 
 # A quiet follow stream may stay silent for hours: no read deadline, only a connect deadline.
 STREAM_TIMEOUT = httpx.Timeout(10.0, read=None)
+KNOWN_ERROR_KEYS = {"code", "message", "hint", "fields", "errors", "reason", "request_id"}
 REQUIRED_PROPERTY = re.compile(r"^'([^']+)' is a required property")
 
 
@@ -124,6 +141,7 @@ def _error_from(response: httpx.Response) -> ApiError:
         hint=body.get("hint"),
         fields=_error_fields(body),
         reason=body.get("reason"),
+        details={key: value for key, value in body.items() if key not in KNOWN_ERROR_KEYS},
     )
 
 
@@ -178,6 +196,10 @@ def _inspector(container_id: str, rest: str) -> str:
 
 def _source(source_id: str) -> str:
     return f"/api/catalog/sources/{_segment(source_id)}"
+
+
+def _profile(name: str, rest: str = "") -> str:
+    return f"/api/gateway/profiles/{_segment(name)}{rest}"
 
 
 def _job(job_id: str, rest: str = "") -> str:
@@ -414,6 +436,65 @@ class ApiClient:
 
     async def delete_github_token(self, session: str) -> None:
         await self._send("DELETE", "/api/github-token", session)
+
+    # -- gateway ---------------------------------------------------------------------------
+
+    async def list_profiles(self, session: str) -> ProfileList:
+        return await self._answer(ProfileList, "GET", "/api/gateway/profiles", session)
+
+    async def create_profile(self, session: str, profile: ProfileCreate) -> Profile:
+        return await self._answer(Profile, "POST", "/api/gateway/profiles", session, body=profile)
+
+    async def profile(self, session: str, name: str) -> Profile:
+        return await self._answer(Profile, "GET", _profile(name), session)
+
+    async def update_profile(self, session: str, name: str, update: ProfileUpdate) -> Profile:
+        """409 `CONFIG_CONFLICT` when `update.version` is no longer the current one."""
+        return await self._answer(Profile, "PUT", _profile(name), session, body=update)
+
+    async def delete_profile(self, session: str, name: str) -> None:
+        await self._send("DELETE", _profile(name), session)
+
+    async def validate_profile(
+        self, session: str, name: str, update: ProfileUpdate
+    ) -> ValidationReport:
+        path = _profile(name, "/validate")
+        return await self._answer(ValidationReport, "POST", path, session, body=update)
+
+    async def profile_status(self, session: str, name: str) -> ProfileStatus:
+        """Every server of the user with its state, live tool list and the profile's choices."""
+        return await self._answer(ProfileStatus, "GET", _profile(name, "/status"), session)
+
+    async def profile_versions(self, session: str, name: str) -> ProfileVersionList:
+        path = _profile(name, "/versions")
+        return await self._answer(ProfileVersionList, "GET", path, session)
+
+    async def restore_profile_version(self, session: str, name: str, version: int) -> Profile:
+        path = _profile(name, f"/versions/{version}/restore")
+        return await self._answer(Profile, "POST", path, session)
+
+    async def client_config(self, session: str, name: str, client: ClientKind) -> ClientConfig:
+        """The snippet holds the API's token placeholder (`TOKEN_PLACEHOLDER`), never a token."""
+        path = _profile(name, "/client-config")
+        return await self._answer(ClientConfig, "GET", path, session, params={"client": client})
+
+    async def export_profile(self, session: str, name: str) -> bytes:
+        """The `.tar.gz` that `docker mcp gateway run` reads (secrets as references only)."""
+        path = _profile(name, "/export")
+        return (await self._send("GET", path, session, params={"format": "docker-mcp"})).content
+
+    async def gateway_calls(self, session: str, name: str) -> GatewayCallList:
+        return await self._answer(GatewayCallList, "GET", _profile(name, "/calls"), session)
+
+    async def list_gateway_tokens(self, session: str) -> TokenList:
+        return await self._answer(TokenList, "GET", "/api/gateway/tokens", session)
+
+    async def create_gateway_token(self, session: str, token: TokenCreate) -> TokenCreated:
+        """The answer holds the token itself, once."""
+        return await self._answer(TokenCreated, "POST", "/api/gateway/tokens", session, body=token)
+
+    async def revoke_gateway_token(self, session: str, token_id: str) -> None:
+        await self._send("DELETE", f"/api/gateway/tokens/{_segment(token_id)}", session)
 
     # -- jobs and audit --------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ MAIN_NAV = (
     NavLink("overview", "Overview", "/", needs_session=False),
     NavLink("containers", "Containers", "/containers"),
     NavLink("catalog", "Catalog", "/catalog"),
+    NavLink("gateway", "Gateway", "/gateway"),
     NavLink("jobs", "Jobs", "/jobs"),
     NavLink("audit", "Audit", "/audit"),
     NavLink("settings", "Settings", "/settings"),

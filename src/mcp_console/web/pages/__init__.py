@@ -10,6 +10,7 @@ from mcp_console.web.pages import (
     catalog,
     container,
     containers,
+    gateway,
     home,
     install,
     jobs,
@@ -25,6 +26,7 @@ def page_routers() -> list[APIRouter]:
         containers.router,
         install.router,  # before catalog: `/catalog/items/{id}/install` is not an item id
         catalog.router,
+        gateway.router,
         jobs.router,
         audit.router,
         settings.router,

@@ -326,13 +326,15 @@ def build_gateway_endpoint(
         settings.gateway_call_timeout_seconds,
         page_size,
         events.server_lists_changed,
+        events.resource_updated,
     )
     recorder = BackgroundRecorder(gateway.calls)
     inflight = InflightCalls()
-    server = GatewayMcpServer(service, recorder, inflight)
+    sessions = McpSessionStore(redis, int(settings.gateway_session_idle_minutes * 60))
+    server = GatewayMcpServer(service, recorder, inflight, sessions)
     endpoint = GatewayEndpoint(
         tokens=gateway.tokens,
-        sessions=McpSessionStore(redis, int(settings.gateway_session_idle_minutes * 60)),
+        sessions=sessions,
         limiter=RateLimiter(redis, settings.gateway_rate_limit_per_minute),
         hub=events.hub,
         recorder=recorder,

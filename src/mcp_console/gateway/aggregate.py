@@ -53,6 +53,7 @@ INTERNAL_ERROR = -32603
 SERVER_UNAVAILABLE = -32010
 RATE_LIMITED = -32011
 CALL_TIMEOUT = -32001
+RESOURCE_EVENT = "resource"
 
 
 class GatewayError(Exception):
@@ -81,6 +82,9 @@ class Upstream(Protocol):
     def ended(self) -> anyio.Event: ...
     def offers(self, kind: Kind) -> bool: ...
     def on_list_changed(self, callback: Callable[[], Awaitable[None]]) -> None: ...
+    def on_resource_updated(self, callback: Callable[[str], Awaitable[None]]) -> None: ...
+    def offers_subscribe(self) -> bool: ...
+    async def subscribe_raw(self, uri: str, timeout_seconds: float) -> None: ...
     async def list_raw(self, kind: Kind) -> list[dict[str, Any]]: ...
     async def call_tool_raw(
         self,
@@ -182,7 +186,11 @@ UpstreamChanged = Callable[[str, str], Awaitable[None]]
 """Told `(owner, container id)` when a server announced a list change (publishes the event)."""
 
 
-async def _nobody(_owner: str, _container_id: str) -> None:
+ResourceUpdated = Callable[[str, str], Awaitable[None]]
+"""Told `(owner, uri)` when a server said a subscribed resource changed (publishes the event)."""
+
+
+async def _nobody(_owner: str, _subject: str) -> None:
     return None
 
 
@@ -195,7 +203,9 @@ class GatewayService:
         call_timeout_seconds: float,
         page_size: int = DEFAULT_PAGE_SIZE,
         upstream_changed: UpstreamChanged = _nobody,
+        resource_updated: ResourceUpdated = _nobody,
     ) -> None:
+        self._resource_updated = resource_updated
         self._upstream_changed = upstream_changed
         self._profiles = profiles
         self._directory = directory
@@ -238,7 +248,8 @@ class GatewayService:
         await self._upstream_changed(*key)
 
     async def on_event(self, event: dict[str, Any]) -> None:
-        self.invalidate(str(event.get("owner")))
+        if event.get("reason") != RESOURCE_EVENT:  # a resource update changes no list
+            self.invalidate(str(event.get("owner")))
 
     async def _slots(self, principal: Principal) -> list[Slot]:
         try:
@@ -334,6 +345,33 @@ class GatewayService:
             route.slot,
             lambda up: up.get_prompt_raw(route.original, arguments, self._timeout),
         )
+
+    async def subscribe(self, principal: Principal, uri: str) -> str | None:
+        """Subscribes the pooled session of the server that owns `uri` (listed, or matching
+        its template) and returns that server's name; None when no running server of the
+        profile owns the URI (the caller still records the client's subscription, but nothing
+        is forwarded, so no update comes). The upstream subscription stays for the session's life,
+        shared by every client session of the owner (no reference counting)."""
+        view = await self.view(principal)
+        route = view.resources.get(uri) or _template_route(view, uri)
+        if route is None:
+            return None
+        owner = principal.owner
+
+        async def subscribe(upstream: Upstream) -> dict[str, Any]:
+            if not upstream.offers_subscribe():
+                raise GatewayError(
+                    "SUBSCRIBE_UNSUPPORTED",
+                    f"Server {route.slot.name} does not support resource subscriptions.",
+                    INVALID_PARAMS,
+                    route.slot.name,
+                )
+            upstream.on_resource_updated(lambda updated: self._resource_updated(owner, updated))
+            await upstream.subscribe_raw(uri, self._timeout)
+            return {}
+
+        await self._call(owner, route.slot, subscribe)
+        return route.slot.name
 
     def _unavailable(self, principal: Principal, view: View, name: str, what: str) -> Route:
         """Raises: a stopped server that would expose `name` is named with its state."""

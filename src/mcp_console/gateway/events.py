@@ -8,6 +8,10 @@ server announced a list change (`server_lists_changed`, from the gateway's upstr
 A container or server event goes to every stream of the owner (a container can be in several
 profiles; a client that lists again and sees no change loses nothing); a profile event only to
 that profile's streams.
+
+The same channel carries resource updates (`resource_updated`, reason `resource`): a server
+sent `notifications/resources/updated` for a URI a client subscribed to; each GET stream relays
+it only when its own session holds that subscription, and list caches ignore it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from mcp_console.core.errors import AppError
+from mcp_console.gateway.aggregate import RESOURCE_EVENT
 from mcp_console.gateway.redis_state import EventHub
 
 logger = logging.getLogger("mcp_console.gateway")
@@ -34,6 +39,10 @@ class GatewayEvents:
     async def server_lists_changed(self, owner: str, container_id: str) -> None:
         """A running server sent `notifications/*/list_changed` (its tools came or went)."""
         await self._publish(owner, {"reason": "upstream", "container_id": container_id})
+
+    async def resource_updated(self, owner: str, uri: str) -> None:
+        """A running server sent `notifications/resources/updated` for a subscribed URI."""
+        await self._publish(owner, {"reason": RESOURCE_EVENT, "uri": uri})
 
     async def _publish(self, owner: str, event: dict[str, str]) -> None:
         """Best effort: the change itself already happened; a lost event only delays a client's

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
@@ -20,12 +21,13 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from starlette.types import Receive, Scope, Send
 
 from mcp_console import __version__
 from mcp_console.gateway.aggregate import (
     INTERNAL_ERROR,
+    INVALID_PARAMS,
     GatewayError,
     GatewayService,
     Kind,
@@ -33,12 +35,16 @@ from mcp_console.gateway.aggregate import (
 )
 from mcp_console.gateway.caller import Caller, InflightCalls, caller_of
 from mcp_console.gateway.recorder import BackgroundRecorder, CallEntry
+from mcp_console.gateway.redis_state import McpSessionStore
 
 Ctx = ServerRequestContext[Any, Any]
 Outcome = Literal["success", "failure"]
 Result = TypeVar("Result")
 SERVER_NAME = "mcp-gateway-console"
+INSTRUCTIONS = "The MCP Gateway Console: the tools of your profile's running servers."
 CANCELLED = -32800
+INVALID_REQUEST = -32600
+MAX_URI_CHARS = 2048
 LIST_RESULTS: dict[Kind, tuple[type[Any], str]] = {
     "tools": (mt.ListToolsResult, "tools"),
     "prompts": (mt.ListPromptsResult, "prompts"),
@@ -68,23 +74,41 @@ class GatewayMcpServer:
     """The SDK server and manager; `handle` is the ASGI entry the transport calls."""
 
     def __init__(
-        self, gateway: GatewayService, recorder: BackgroundRecorder, inflight: InflightCalls
+        self,
+        gateway: GatewayService,
+        recorder: BackgroundRecorder,
+        inflight: InflightCalls,
+        sessions: McpSessionStore,
     ) -> None:
         self._gateway = gateway
         self._recorder = recorder
         self._inflight = inflight
-        self.server = _GatewayServer(
-            SERVER_NAME,
-            version=__version__,
-            instructions="The MCP Gateway Console: the tools of your profile's running servers.",
-            on_list_tools=self._lister("tools"),
-            on_list_prompts=self._lister("prompts"),
-            on_list_resources=self._lister("resources"),
-            on_list_resource_templates=self._lister("resource_templates"),
-            on_call_tool=self._call_tool,
-            on_read_resource=self._read_resource,
-            on_get_prompt=self._get_prompt,
-        )
+        self._sessions = sessions
+        # `on_set_logging_level` is deprecated in the pinned SDK's protocol (SEP-2577) and the
+        # SDK warns when it is registered; the gateway still serves it for clients of the
+        # protocol versions it supports (docs/GATEWAY.md), so exactly that warning is silenced
+        # here, where the server is built, and nowhere else.
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore",
+                message=r"The logging capability is deprecated",
+                category=MCPDeprecationWarning,
+            )
+            self.server = _GatewayServer(
+                SERVER_NAME,
+                version=__version__,
+                instructions=INSTRUCTIONS,
+                on_list_tools=self._lister("tools"),
+                on_list_prompts=self._lister("prompts"),
+                on_list_resources=self._lister("resources"),
+                on_list_resource_templates=self._lister("resource_templates"),
+                on_call_tool=self._call_tool,
+                on_read_resource=self._read_resource,
+                on_get_prompt=self._get_prompt,
+                on_subscribe_resource=self._subscribe,
+                on_unsubscribe_resource=self._unsubscribe,
+                on_set_logging_level=self._set_level,
+            )
         self.manager = StreamableHTTPSessionManager(self.server, stateless=True)
 
     @contextlib.asynccontextmanager
@@ -144,6 +168,42 @@ class GatewayMcpServer:
 
         return await self._run(ctx, "prompts/get", params.name, work)
 
+    async def _set_level(self, ctx: Ctx, params: mt.SetLevelRequestParams) -> mt.EmptyResult:
+        async def work(caller: Caller) -> tuple[str | None, mt.EmptyResult]:
+            await self._sessions.set_log_level(_session_of(caller), params.level)
+            return None, mt.EmptyResult()
+
+        return await self._run(ctx, "logging/setLevel", params.level, work)
+
+    async def _subscribe(self, ctx: Ctx, params: mt.SubscribeRequestParams) -> mt.EmptyResult:
+        """Records the URI in the client's session, then subscribes the owning server's pooled
+        session (updates come back through the owner's event channel, see transport.py)."""
+        uri = _checked_uri(str(params.uri))
+
+        async def work(caller: Caller) -> tuple[str | None, mt.EmptyResult]:
+            recorded = await self._sessions.subscribe(_session_of(caller), uri)
+            if recorded < 0:
+                raise GatewayError(
+                    "TOO_MANY_SUBSCRIPTIONS",
+                    "This session holds the most resource subscriptions allowed; "
+                    "unsubscribe from one first.",
+                    INVALID_PARAMS,
+                )
+            return await self._gateway.subscribe(caller.principal, uri), mt.EmptyResult()
+
+        return await self._run(ctx, "resources/subscribe", uri, work)
+
+    async def _unsubscribe(self, ctx: Ctx, params: mt.UnsubscribeRequestParams) -> mt.EmptyResult:
+        """Removes the URI from the client's session; the upstream subscription stays (it is
+        shared by the owner's sessions), so updates for it are simply not relayed here."""
+        uri = _checked_uri(str(params.uri))
+
+        async def work(caller: Caller) -> tuple[str | None, mt.EmptyResult]:
+            await self._sessions.unsubscribe(_session_of(caller), uri)
+            return None, mt.EmptyResult()
+
+        return await self._run(ctx, "resources/unsubscribe", uri, work)
+
     async def _run(
         self,
         ctx: Ctx,
@@ -182,6 +242,23 @@ class GatewayMcpServer:
                     error_code,
                 )
             )
+
+
+def _session_of(caller: Caller) -> str:
+    """Session-scoped state needs the `Mcp-Session-Id` that initialize gave the client."""
+    if caller.session_id is None:
+        raise GatewayError(
+            "MCP_SESSION_REQUIRED",
+            "This request needs the Mcp-Session-Id header from initialize.",
+            INVALID_REQUEST,
+        )
+    return caller.session_id
+
+
+def _checked_uri(uri: str) -> str:
+    if not 0 < len(uri) <= MAX_URI_CHARS:
+        raise MCPError(INVALID_PARAMS, f"The URI must have 1 to {MAX_URI_CHARS} characters.")
+    return uri
 
 
 def _outcome_of(result: object) -> tuple[Outcome, str | None]:

@@ -1,6 +1,7 @@
 """The gateway's shared state in Redis, so any API replica can serve any request.
 
-- MCP sessions: `gateway:mcp-session:{id}` -> {token_id, profile, protocol_version}, expiring
+- MCP sessions: `gateway:mcp-session:{id}` -> {token_id, profile, protocol_version, and once
+  the client sets them: log_level, subscriptions (a map of subscribed URI -> 1)}, expiring
   after GATEWAY_SESSION_IDLE_MINUTES without use (every request refreshes it).
 - Rate limits: `gateway:rate:{token id}:{minute}`, a counter per token and clock minute.
 - Events: `PUBLISH gateway:events:{owner}` (list changes) and `gateway:cancel` (a client's
@@ -40,6 +41,32 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
+# Changes one field of a session record in place (atomic, its idle expiry kept): ARGV[1] is
+# `level` (ARGV[2] the level), `subscribe` or `unsubscribe` (ARGV[2] the URI, ARGV[3] the most
+# subscriptions a session may hold). Returns 0 for no such session, -1 over the limit, else 1.
+_SESSION_UPDATE_SCRIPT = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local session = cjson.decode(raw)
+if ARGV[1] == 'level' then
+  session['log_level'] = ARGV[2]
+else
+  local subs = session['subscriptions']
+  if type(subs) ~= 'table' then subs = {} end
+  if ARGV[1] == 'subscribe' and subs[ARGV[2]] == nil then
+    local count = 0
+    for _ in pairs(subs) do count = count + 1 end
+    if count >= tonumber(ARGV[3]) then return -1 end
+    subs[ARGV[2]] = 1
+  elseif ARGV[1] == 'unsubscribe' then
+    subs[ARGV[2]] = nil
+  end
+  session['subscriptions'] = subs
+end
+redis.call('SET', KEYS[1], cjson.encode(session), 'KEEPTTL')
+return 1
+"""
+MAX_SUBSCRIPTIONS = 100
 
 
 @dataclass(frozen=True)
@@ -48,6 +75,8 @@ class McpSession:
     token_id: str
     profile: str
     protocol_version: str
+    log_level: str | None = None
+    subscriptions: frozenset[str] = frozenset()
 
 
 class McpSessionStore:
@@ -78,7 +107,31 @@ class McpSessionStore:
         data = json.loads(stored)
         if data.get("token_id") != token_id or data.get("profile") != profile:
             return None
-        return McpSession(session_id, token_id, profile, str(data.get("protocol_version", "")))
+        subscriptions = data.get("subscriptions")
+        return McpSession(
+            session_id,
+            token_id,
+            profile,
+            str(data.get("protocol_version", "")),
+            data.get("log_level"),
+            frozenset(subscriptions) if isinstance(subscriptions, dict) else frozenset(),
+        )
+
+    async def set_log_level(self, session_id: str, level: str) -> bool:
+        """Keeps the client's `logging/setLevel` in its session (every replica reads it)."""
+        return await self._update(session_id, "level", level) == 1
+
+    async def subscribe(self, session_id: str, uri: str) -> int:
+        """Adds a subscribed URI: 1 done, 0 no such session, -1 over MAX_SUBSCRIPTIONS."""
+        return await self._update(session_id, "subscribe", uri)
+
+    async def unsubscribe(self, session_id: str, uri: str) -> bool:
+        return await self._update(session_id, "unsubscribe", uri) == 1
+
+    async def _update(self, session_id: str, field: str, value: str) -> int:
+        key = SESSION_PREFIX + session_id
+        args: list[str | int] = [field, value, MAX_SUBSCRIPTIONS]
+        return int(await self._redis.run_script(_SESSION_UPDATE_SCRIPT, [key], args))
 
     async def end(self, session_id: str) -> None:
         await self._redis.delete(SESSION_PREFIX + session_id)

@@ -7,7 +7,8 @@ with a bad one; 403 when it belongs to another profile), then
   and profile's (404 otherwise, so the client starts over); a request over the token's rate
   limit is answered with a JSON-RPC error; a `notifications/cancelled` is published so the
   replica running that call stops it. The request then goes to the SDK with the `Caller`.
-- GET (with a session): an SSE stream of the owner's list changes, from Redis pub/sub.
+- GET (with a session): an SSE stream of the owner's list changes, and of updates of the
+  resources this session subscribed to, from Redis pub/sub.
 - DELETE: ends the session.
 
 The endpoint keeps nothing in memory between requests; see docs/GATEWAY.md.
@@ -30,7 +31,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mcp_console.core.errors import AppError
 from mcp_console.core.handlers import error_body
-from mcp_console.gateway.aggregate import RATE_LIMITED
+from mcp_console.gateway.aggregate import RATE_LIMITED, RESOURCE_EVENT
 from mcp_console.gateway.caller import Caller, attach, request_key
 from mcp_console.gateway.ports import Principal, TokenVerifier
 from mcp_console.gateway.recorder import BackgroundRecorder, CallEntry
@@ -257,7 +258,19 @@ class GatewayEndpoint:
                 continue
             if event.get("profile") not in (None, principal.profile):
                 continue
+            if event.get("reason") == RESOURCE_EVENT:
+                if await self._subscribed(principal, session, str(event.get("uri"))):
+                    await _chunk(send, _resource_updated(str(event.get("uri"))))
+                continue
             await _chunk(send, _list_changed())
+
+    async def _subscribed(self, principal: Principal, session: McpSession, uri: str) -> bool:
+        """Whether the session holds a subscription to `uri` now (read from Redis: it may have
+        subscribed or unsubscribed through another replica since the stream opened)."""
+        current = await self._sessions.touch(
+            session.session_id, principal.token_id, principal.profile
+        )
+        return current is not None and uri in current.subscriptions
 
 
 async def _chunk(send: Send, data: bytes) -> None:
@@ -277,6 +290,12 @@ def _list_changed() -> bytes:
         + b"\n\n"
         for method in LIST_CHANGED
     )
+
+
+def _resource_updated(uri: str) -> bytes:
+    method = "notifications/resources/updated"
+    message = {"jsonrpc": "2.0", "method": method, "params": {"uri": uri}}
+    return b"event: message\ndata: " + json.dumps(message).encode() + b"\n\n"
 
 
 def _rate_limited(request_id: object, per_minute: int) -> Response:

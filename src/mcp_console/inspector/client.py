@@ -80,20 +80,28 @@ LIST_CHANGED = frozenset(
         "notifications/resources/list_changed",
     }
 )
+RESOURCE_UPDATED = "notifications/resources/updated"
 
 
 class ListChangeNotices:
-    """The session's message handler: passes a server's `list_changed` notifications on."""
+    """The session's message handler: passes a server's `list_changed` and
+    `resources/updated` notifications on."""
 
     def __init__(self) -> None:
         self.listener: Callable[[], Awaitable[None]] | None = None
+        self.resource_listener: Callable[[str], Awaitable[None]] | None = None
 
     async def handle(self, message: object) -> None:
-        if getattr(message, "method", None) in LIST_CHANGED and self.listener is not None:
-            try:
+        method = getattr(message, "method", None)
+        try:
+            if method in LIST_CHANGED and self.listener is not None:
                 await self.listener()
-            except Exception:
-                logger.exception("list change listener failed")
+            elif method == RESOURCE_UPDATED and self.resource_listener is not None:
+                uri = getattr(getattr(message, "params", None), "uri", None)
+                if uri is not None:
+                    await self.resource_listener(str(uri))
+        except Exception:
+            logger.exception("list change listener failed")
 
 
 class ProgressCallback(Protocol):
@@ -182,6 +190,11 @@ class McpClient:
         """`callback` runs when the server says one of its lists changed (the gateway's cache
         and its clients' notifications); one listener, a later one replaces it."""
         self._notices.listener = callback
+
+    def on_resource_updated(self, callback: Callable[[str], Awaitable[None]]) -> None:
+        """`callback(uri)` runs when the server says a subscribed resource changed (the
+        gateway relays it to the client sessions subscribed to the URI); one listener."""
+        self._notices.resource_listener = callback
 
     def capabilities(self) -> schemas.ServerCapabilities:
         caps = self._init.capabilities
@@ -325,6 +338,21 @@ class McpClient:
                 request_read_timeout_seconds=timeout_seconds,
             )
         return self.cap_result(_json(result))[0]
+
+    def offers_subscribe(self) -> bool:
+        """Whether the server announced `resources.subscribe`."""
+        resources = self._init.capabilities.resources
+        return bool(resources and resources.subscribe)
+
+    async def subscribe_raw(self, uri: str, timeout_seconds: float) -> None:
+        """`resources/subscribe` on this session: the server sends `resources/updated` for the
+        URI from now on (to `on_resource_updated`)."""
+        with self._passed_through("resources/subscribe"):
+            await self._session.send_request(
+                mt.SubscribeRequest(params=mt.SubscribeRequestParams(uri=uri)),
+                mt.EmptyResult,
+                request_read_timeout_seconds=timeout_seconds,
+            )
 
     async def get_prompt_raw(
         self, name: str, arguments: dict[str, str] | None, timeout_seconds: float

@@ -8,7 +8,10 @@ capability through the container code.
 Environment switches for untrusted-output tests and benchmarks:
 - `MCP_TEST_BOM=1`: write a UTF-8 byte-order mark on stdout before the first message;
 - `MCP_TEST_LARGE_TOOL=1`: offer `large`, which answers a text of as many bytes as asked;
-- `MCP_TEST_EXTRA_TOOLS=N`: offer N more tools `tool_0` ... (each echoes its text).
+- `MCP_TEST_EXTRA_TOOLS=N`: offer N more tools `tool_0` ... (each echoes its text);
+- `MCP_TEST_SUBSCRIBE=1`: accept `resources/subscribe` and `resources/unsubscribe` (announcing
+  `resources.subscribe`) and offer `update_resource`, which sends `notifications/resources/updated`
+  for the URI it is given.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import sys
 
 import anyio
+import mcp_types as mt
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -127,6 +131,30 @@ if EXTRAS:
     server.tool(description="Wait until cancelled.")(wait_forever)
     server.tool(description="Announce a tool list change.")(announce_change)
     server.resource(f"{BASE}://item/{{item_id}}", name="item", mime_type="text/plain")(item)
+
+
+async def accept_subscription(
+    _ctx: object, _params: mt.SubscribeRequestParams | mt.UnsubscribeRequestParams
+) -> mt.EmptyResult:
+    return mt.EmptyResult()
+
+
+async def update_resource(uri: str, ctx: Context) -> str:
+    """Tells the client the resource at `uri` changed (nothing changes: a test hook)."""
+    await ctx.session.send_resource_updated(uri)
+    return "updated"
+
+
+if os.environ.get("MCP_TEST_SUBSCRIBE") == "1":
+    # MCPServer has no public hook for the legacy subscribe pair; its low-level server does.
+    lowlevel = server._lowlevel_server
+    lowlevel.add_request_handler(
+        "resources/subscribe", mt.SubscribeRequestParams, accept_subscription
+    )
+    lowlevel.add_request_handler(
+        "resources/unsubscribe", mt.UnsubscribeRequestParams, accept_subscription
+    )
+    server.tool(description="Announce an update of a resource.")(update_resource)
 
 
 if __name__ == "__main__":

@@ -255,6 +255,8 @@ class GatewayEndpoint:
                     return
                 await _chunk(send, b": keepalive\n\n")
                 continue
+            if event.get("reason") == "token":
+                continue  # a revoke changes no list
             if event.get("profile") not in (None, principal.profile):
                 continue
             await _chunk(send, _list_changed())

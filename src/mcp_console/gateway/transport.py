@@ -10,7 +10,8 @@ with a bad one; 403 when it belongs to another profile), then
 - GET (with a session): an SSE stream of the owner's list changes, from Redis pub/sub.
 - DELETE: ends the session.
 
-The endpoint keeps nothing in memory between requests; see docs/GATEWAY.md.
+The endpoint keeps no session state in memory between requests (only the short-lived view and
+token caches that every replica's events invalidate); see docs/GATEWAY.md.
 """
 
 from __future__ import annotations

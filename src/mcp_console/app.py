@@ -125,7 +125,9 @@ def build_services(settings: Settings, keys: KeyManager, stack: AsyncExitStack) 
     stack.push_async_callback(pool.close)
     health = HealthMonitor(redis, database, settings.health_check_interval_seconds)
     inspector = InspectorService(containers, docker, pool, remote_connector(guard, limits))
-    gateway = build_gateway(settings, database, keys, containers, inspector, changes=events)
+    gateway = build_gateway(
+        settings, database, keys, containers, inspector, changes=events, token_changes=events
+    )
     endpoint = build_gateway_endpoint(settings, redis, events, gateway, containers, inspector)
     for kind, instance in (
         (Settings, settings),

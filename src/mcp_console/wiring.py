@@ -47,7 +47,7 @@ from mcp_console.gateway.profiles import NoProfileChanges, ProfileChanges, Profi
 from mcp_console.gateway.recorder import BackgroundRecorder
 from mcp_console.gateway.redis_state import EventHub, McpSessionStore, RateLimiter
 from mcp_console.gateway.runtime import EndpointRuntime
-from mcp_console.gateway.tokens import TokenService
+from mcp_console.gateway.tokens import TokenChanges, TokenService
 from mcp_console.gateway.transport import GatewayEndpoint
 from mcp_console.github.client import GitHubUserClient
 from mcp_console.github.service import GitHubTokenService
@@ -284,9 +284,11 @@ def build_gateway(
     containers: ContainerConfigs,
     inspector: LiveInspector,
     changes: ProfileChanges | None = None,
+    token_changes: TokenChanges | None = None,
 ) -> Gateway:
-    """`changes` is told about every profile write (the endpoint's notifications); without
-    one, nobody is."""
+    """`changes` is told about every profile write (the endpoint's notifications) and
+    `token_changes` about every revoke (the replicas' verification caches); without them,
+    nobody is."""
     guard = ProfileGuard(ServerInventory(containers, inspector))
     profiles = ProfileService(
         database,
@@ -298,7 +300,7 @@ def build_gateway(
     return Gateway(
         profiles=profiles,
         guard=guard,
-        tokens=TokenService(database, keys.gateway_tokens, profiles),
+        tokens=TokenService(database, keys.gateway_tokens, profiles, token_changes),
         calls=CallLog(database),
         export=DockerExport(containers),
     )
@@ -340,4 +342,6 @@ def build_gateway_endpoint(
         recorder=recorder,
         mcp=server.handle,
     )
-    return EndpointRuntime(endpoint, service, events.hub, recorder, server, inflight)
+    return EndpointRuntime(
+        endpoint, service, events.hub, recorder, server, inflight, gateway.tokens.on_event
+    )

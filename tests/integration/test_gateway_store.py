@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -28,13 +29,17 @@ from mcp_console.core.session_ids import SessionHash
 from mcp_console.core.settings import Settings
 from mcp_console.gateway import schemas
 from mcp_console.gateway.calls import PRUNE_EVERY, CallLog
+from mcp_console.gateway.events import GatewayEvents
 from mcp_console.gateway.models import GatewayCallRow, GatewayTokenRow
+from mcp_console.gateway.profiles import ProfileService
+from mcp_console.gateway.redis_state import EventHub
 from mcp_console.gateway.tokens import TokenPrincipal, TokenService
 from mcp_console.inspector.client import McpClient
 from mcp_console.inspector.schemas import RemoteServer
 from mcp_console.inspector.service import InspectorService
 from mcp_console.wiring import Gateway, build_gateway, limits_of, stdio_pool
 from tests.support.databases import scratch_postgres_database
+from tests.support.gateway import until
 from tests.support.processes import fresh_key
 
 pytestmark = pytest.mark.docker
@@ -159,8 +164,9 @@ async def test_backups_keep_the_newest_n_and_restore_makes_a_new_version(store: 
 
 async def test_tokens_verify_until_revoked_or_expired(store: Store) -> None:
     tokens = store.gateway.tokens
+    expires_at = datetime.now(UTC) + timedelta(seconds=3)
     created = await tokens.create(
-        ALICE.owner, schemas.TokenCreate(name="laptop", profile="default")
+        ALICE.owner, schemas.TokenCreate(name="laptop", profile="default", expires_at=expires_at)
     )
     assert created.token.startswith("mcpgw_") and len(created.token) == 6 + 43
     assert created.prefix == created.token[:12] and not created.expired
@@ -175,13 +181,8 @@ async def test_tokens_verify_until_revoked_or_expired(store: Store) -> None:
     assert "token" not in listed[0].model_dump()
     assert (await tokens.list(BOB.owner)).tokens == []
 
-    async with store.database.sessions.begin() as session:
-        await session.execute(
-            update(GatewayTokenRow)
-            .where(GatewayTokenRow.id == created.id)
-            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-        )
-    assert await tokens.verify(created.token) is None
+    await until(lambda: datetime.now(UTC) > expires_at)
+    assert await tokens.verify(created.token) is None  # the remembered expiry is checked
     assert (await tokens.list(ALICE.owner)).tokens[0].expired
 
     with pytest.raises(AppError) as foreign:
@@ -234,6 +235,51 @@ async def test_only_a_keyed_hash_is_stored_and_rotation_keeps_tokens_valid(store
     )
     stranger = TokenService(store.database, other.gateway_tokens, store.gateway.profiles)
     assert await stranger.verify(created.token) is None
+
+
+async def test_a_revoke_or_profile_deletion_reaches_every_replicas_cache(store: Store) -> None:
+    """Verifications are remembered per process; the event a revoke or a profile deletion
+    publishes over Redis makes every replica look those tokens up again at once."""
+    heard: list[dict[str, Any]] = []
+
+    async def record(event: dict[str, Any]) -> None:
+        heard.append(event)
+
+    async with contextlib.AsyncExitStack() as stack:
+        redis = RedisService(store.settings.redis_url, 1.0)
+        stack.push_async_callback(redis.close)
+        keys = KeyManager.from_settings(store.settings, SecretRegistry())
+        replicas: list[tuple[TokenService, ProfileService]] = []
+        for _ in range(2):
+            events = GatewayEvents(EventHub(redis))
+            profiles = ProfileService(
+                store.database, events, store.gateway.guard, public_url="http://x", backups=2
+            )
+            tokens = TokenService(store.database, keys.gateway_tokens, profiles, events)
+            events.hub.on_owner_event(tokens.on_event)
+            await events.hub.start()
+            stack.push_async_callback(events.hub.stop)
+            replicas.append((tokens, profiles))
+        events.hub.on_owner_event(record)  # the second replica's, after its token cache
+        (here, here_profiles), (there, _there_profiles) = replicas
+        await here_profiles.create(ALICE, schemas.ProfileCreate(name="work"))
+        revoked, kept, deleted = [
+            await here.create(ALICE.owner, schemas.TokenCreate(name=name, profile=profile))
+            for name, profile in (("a", "default"), ("b", "default"), ("c", "work"))
+        ]
+        for token in (revoked, kept, deleted):
+            assert await there.verify(token.token) is not None  # now remembered there
+
+        await here.revoke(ALICE.owner, revoked.id)
+        assert await here.verify(revoked.token) is None
+        await until(lambda: any(event.get("reason") == "token" for event in heard))
+        assert await there.verify(revoked.token) is None
+        assert await there.verify(kept.token) is not None
+
+        await here_profiles.delete(ALICE.owner, "work")
+        await until(lambda: any(event.get("reason") == "profile" for event in heard))
+        assert await there.verify(deleted.token) is None
+        assert await there.verify(kept.token) is not None
 
 
 async def test_last_use_is_written_at_most_once_a_minute(store: Store) -> None:

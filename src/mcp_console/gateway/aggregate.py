@@ -6,11 +6,14 @@ prompts keep their servers' names, filtered by the allow-list and renamed `<pref
 the profile sets a prefix; resource URIs and templates stay as they are. Two servers exposing
 one name: the first in profile order wins (saving such a profile is refused anyway).
 
-Each server's lists are cached per live session: a warm listing costs no round trip to the
-database, Docker or the server beyond the profile and the owner's container list. A stop,
-restart or re-creation ends the pooled session (or changes the Docker id), so the next listing
+Each server's lists are cached per live session, and the resolved view of a profile (its slots
+and merged lists) per (owner, profile) for VIEW_TTL_SECONDS: a warm request costs no round trip
+to the database, Docker or the server before the call itself. A stop, restart or re-creation
+ends the pooled session (or changes the Docker id), so the next request resolves the view and
 asks the server again; list-change events (a container action, a profile edit, an upstream
-`list_changed`) drop the owner's entries at once.
+`list_changed`, heard by every replica) drop the owner's entries at once, and the TTL heals a
+missed event. A call still goes through the inspector's ownership and running checks, so a
+stale view can route a call, never widen what it reaches.
 
 Payloads (arguments, results, contents) pass through and are never logged.
 """
@@ -35,6 +38,7 @@ from mcp_console.containers.service import Actor
 from mcp_console.core.errors import AppError
 from mcp_console.core.session_ids import SessionHash
 from mcp_console.gateway import schemas
+from mcp_console.gateway.cache import TtlCache
 from mcp_console.gateway.ports import Principal, ProfileReader
 from mcp_console.inspector.service import ContainerTarget
 
@@ -42,6 +46,7 @@ logger = logging.getLogger("mcp_console.gateway")
 Kind = Literal["tools", "prompts", "resources", "resource_templates"]
 KINDS: tuple[Kind, ...] = ("tools", "prompts", "resources", "resource_templates")
 DEFAULT_PAGE_SIZE = 500
+VIEW_TTL_SECONDS = 5.0
 # Gateway calls act for the token's owner without a login session: no path they take reads a
 # session (no secret is resolved; the gateway never starts a container).
 GATEWAY_SESSION = SessionHash("gateway")
@@ -182,6 +187,17 @@ class _Cached:
         )
 
 
+@dataclass(frozen=True)
+class _CachedView:
+    view: View
+    upstreams: tuple[Upstream, ...]
+
+    @property
+    def live(self) -> bool:
+        """No session the view's lists came from has ended (a stopped server is noticed)."""
+        return not any(upstream.ended.is_set() for upstream in self.upstreams)
+
+
 UpstreamChanged = Callable[[str, str], Awaitable[None]]
 """Told `(owner, container id)` when a server announced a list change (publishes the event)."""
 
@@ -204,6 +220,7 @@ class GatewayService:
         page_size: int = DEFAULT_PAGE_SIZE,
         upstream_changed: UpstreamChanged = _nobody,
         resource_updated: ResourceUpdated = _nobody,
+        view_ttl_seconds: float = VIEW_TTL_SECONDS,
     ) -> None:
         self._resource_updated = resource_updated
         self._upstream_changed = upstream_changed
@@ -215,6 +232,7 @@ class GatewayService:
         self._cache: dict[tuple[str, str], _Cached] = {}
         self._known_tools: dict[tuple[str, str], set[str]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._views: TtlCache[tuple[str, str], _CachedView] = TtlCache(view_ttl_seconds)
 
     # -- lists ------------------------------------------------------------------------------
 
@@ -228,28 +246,49 @@ class GatewayService:
         return items[offset:end], (_cursor(kind, end) if end < len(items) else None)
 
     async def view(self, principal: Principal) -> View:
+        """The profile's view from the cache while it is fresh and its sessions live; else
+        resolved again (cached only when every running server answered)."""
+        key = (principal.owner, principal.profile)
+        cached = self._views.get(key)
+        if cached is not None and cached.live:
+            return cached.view
+        generation = self._views.generation
         slots = await self._slots(principal)
         running = [slot for slot in slots if slot.running]
         fetched = await asyncio.gather(*(self._lists(principal.owner, s) for s in running))
         view = View(slots, {kind: [] for kind in KINDS})
-        for slot, lists in zip(running, fetched, strict=True):
-            if lists is not None:
-                _merge(view, slot, lists)
+        for slot, entry in zip(running, fetched, strict=True):
+            if entry is not None:
+                _merge(view, slot, entry.lists)
+        reached = [entry.upstream for entry in fetched if entry is not None]
+        if len(reached) == len(running):
+            self._views.put(key, _CachedView(view, tuple(reached)), generation)
         return view
 
     def invalidate(self, owner: str) -> None:
-        """Drops the owner's cached lists (a container action, profile edit or list change)."""
+        """Drops the owner's cached lists and views (a container action or list change)."""
         for key in [key for key in self._cache if key[0] == owner]:
             self._cache.pop(key, None)
+        self._views.drop(lambda key, _view: key[0] == owner)
 
     async def _changed_upstream(self, key: tuple[str, str]) -> None:
         """A server's own `list_changed`: its entry goes now, every replica hears of it."""
         self._cache.pop(key, None)
+        self._views.drop(lambda view_key, _view: view_key[0] == key[0])
         await self._upstream_changed(*key)
 
     async def on_event(self, event: dict[str, Any]) -> None:
-        if event.get("reason") != RESOURCE_EVENT:  # a resource update changes no list
-            self.invalidate(str(event.get("owner")))
+        """A profile event drops that profile's view; token and resource events change no list;
+        any other event (container, upstream) drops all of the owner's cached lists and views."""
+        owner = str(event.get("owner"))
+        reason = event.get("reason")
+        if reason in ("token", RESOURCE_EVENT):
+            return
+        if reason == "profile":
+            profile = str(event.get("profile"))
+            self._views.drop(lambda key, _view: key == (owner, profile))
+            return
+        self.invalidate(owner)
 
     async def _slots(self, principal: Principal) -> list[Slot]:
         try:
@@ -267,13 +306,13 @@ class GatewayService:
             if server.enabled and server.kind == "container"
         ]
 
-    async def _lists(self, owner: str, slot: Slot) -> dict[Kind, list[dict[str, Any]]] | None:
-        """The server's lists from the cache of its live session, or asked for; None (and a
-        log line) when it cannot be reached right now: its items are left out."""
+    async def _lists(self, owner: str, slot: Slot) -> _Cached | None:
+        """The server's lists (with their session) from the cache of its live session, or asked
+        for; None (and a log line) when it cannot be reached right now: its items are left out."""
         key = (owner, slot.server.server_id)
         cached = self._cache.get(key)
         if cached is not None and cached.current(slot):
-            return cached.lists  # warm: no database, Docker or upstream round trip
+            return cached  # warm: no database, Docker or upstream round trip
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock, self._connected(owner, slot) as upstream:
@@ -284,7 +323,7 @@ class GatewayService:
                     cached = _Cached(upstream, docker_id, await _fetch_lists(upstream))
                     self._cache[key] = cached
                     self._known_tools[key] = {tool["name"] for tool in cached.lists["tools"]}
-                return cached.lists
+                return cached
         except GatewayError as exc:
             logger.warning(
                 "gateway server left out of the lists",

@@ -5,6 +5,8 @@ Sources: a container of the owner was created, started, stopped, restarted or de
 container service calls `container_changed`, through a protocol of its own), a profile was
 saved, restored or deleted (`profile_changed`, the profiles' `ProfileChanges`), and a running
 server announced a list change (`server_lists_changed`, from the gateway's upstream sessions).
+A revoked token (`token_revoked`) changes no list: it only tells every replica to forget the
+token's cached verification, and streams skip it.
 A container or server event goes to every stream of the owner (a container can be in several
 profiles; a client that lists again and sees no change loses nothing); a profile event only to
 that profile's streams.
@@ -43,6 +45,9 @@ class GatewayEvents:
     async def resource_updated(self, owner: str, uri: str) -> None:
         """A running server sent `notifications/resources/updated` for a subscribed URI."""
         await self._publish(owner, {"reason": RESOURCE_EVENT, "uri": uri})
+
+    async def token_revoked(self, owner: str, token_id: str) -> None:
+        await self._publish(owner, {"reason": "token", "token_id": token_id})
 
     async def _publish(self, owner: str, event: dict[str, str]) -> None:
         """Best effort: the change itself already happened; a lost event only delays a client's

@@ -5,8 +5,9 @@ session manager (stopped first, so the last calls' log entries are still written
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from mcp_console.gateway.aggregate import GatewayService
 from mcp_console.gateway.caller import InflightCalls
@@ -24,10 +25,12 @@ class EndpointRuntime:
     recorder: BackgroundRecorder
     server: GatewayMcpServer
     inflight: InflightCalls
+    token_events: Callable[[dict[str, Any]], Awaitable[None]]
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         self.hub.on_owner_event(self.service.on_event)
+        self.hub.on_owner_event(self.token_events)
         self.hub.on_cancel(self.inflight.cancel)
         await self.hub.start()
         self.recorder.start()

@@ -11,7 +11,8 @@ with a bad one; 403 when it belongs to another profile), then
   resources this session subscribed to, from Redis pub/sub.
 - DELETE: ends the session.
 
-The endpoint keeps nothing in memory between requests; see docs/GATEWAY.md.
+The endpoint keeps no session state in memory between requests (only the short-lived view and
+token caches that every replica's events invalidate); see docs/GATEWAY.md.
 """
 
 from __future__ import annotations
@@ -256,6 +257,8 @@ class GatewayEndpoint:
                     return
                 await _chunk(send, b": keepalive\n\n")
                 continue
+            if event.get("reason") == "token":
+                continue  # a revoke changes no list
             if event.get("profile") not in (None, principal.profile):
                 continue
             if event.get("reason") == RESOURCE_EVENT:

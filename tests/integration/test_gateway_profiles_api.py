@@ -83,6 +83,20 @@ def test_profiles_round_trip_with_versions_backups_and_restore(
     assert (restored["version"], restored["description"]) == (3, "for work")
     assert restored["servers"][0]["tools"] is None
     _error(_call(console, user, "POST", "/work/versions/9/restore"), 404, "VERSION_NOT_FOUND")
+    assert restored["dropped_servers"] == []
+
+    # A version listing a container deleted since is restored without it, and says so.
+    gone = _stopped(console, user, busybox_image)
+    both = {"version": 3, "servers": [{"server_id": server_id}, {"server_id": gone}]}
+    assert _ok(_call(console, user, "PUT", "/work", json=both))["version"] == 4
+    one = {"version": 4, "servers": [{"server_id": server_id}]}
+    assert _ok(_call(console, user, "PUT", "/work", json=one))["version"] == 5
+    deleted = console.client.delete(f"/api/containers/{gone}", headers=user.headers)
+    assert deleted.status_code == 204, deleted.text
+    restored = _ok(_call(console, user, "POST", "/work/versions/4/restore"))
+    assert restored["version"] == 6
+    assert [server["server_id"] for server in restored["servers"]] == [server_id]
+    assert restored["dropped_servers"] == [gone]
 
     assert _call(console, user, "DELETE", "/work").status_code == 204
     _error(_call(console, user, "GET", "/work"), 404, "PROFILE_NOT_FOUND")

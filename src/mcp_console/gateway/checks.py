@@ -70,6 +70,15 @@ class ProfileGuard:
         views = [view for key, view in owned.items() if everything or key in listed]
         return owned, await self._inventory.states(actor, views, set(owned))
 
+    async def missing_servers(self, actor: Actor, body: schemas.ProfileBody) -> list[str]:
+        """The listed servers that are not (or no longer) among the caller's containers."""
+        owned = await self._inventory.owned(actor)
+        return [
+            server.server_id
+            for server in body.servers
+            if server.kind != "container" or server.server_id not in owned
+        ]
+
     async def check_save(self, actor: Actor, body: schemas.ProfileBody) -> None:
         owned, states = await self._states(actor, body)
         unknown = [

@@ -103,6 +103,14 @@ class Profile(ProfileBody):
     endpoint: str = Field(description="The profile's MCP endpoint, from PUBLIC_URL.")
 
 
+class RestoredProfile(Profile):
+    dropped_servers: list[str] = Field(
+        default_factory=list,
+        description="Servers of the restored version that are no longer among your containers "
+        "(deleted since): left out of the new version.",
+    )
+
+
 class ProfileSummary(BaseModel):
     name: str
     version: int

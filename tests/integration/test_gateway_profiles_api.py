@@ -130,6 +130,9 @@ def test_a_collision_is_refused_naming_both_servers_and_a_prefix_resolves_it(
         ("resource", "test://environment"),
     }
     assert names[first] in refused["message"] and names[second] in refused["message"]
+    # Copies of one server collide on prompts and URIs too: the hint's way out is a prefix.
+    assert refused["hint"].startswith("Give one of the two servers a prefix")
+    assert "resource URI both offer is then served by the server listed first" in refused["hint"]
     _error(_call(console, user, "GET", "/both"), 404, "PROFILE_NOT_FOUND")
 
     report = _ok(_call(console, user, "POST", "/both/validate", json={"servers": servers}))

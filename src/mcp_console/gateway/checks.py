@@ -42,8 +42,9 @@ def name_collision(messages: list[str], details: list[dict[str, Any]]) -> AppErr
         "PROFILE_NAME_COLLISION",
         "Two servers would expose the same name: " + "; ".join(messages) + ".",
         status=422,
-        hint="Give one of the servers a prefix (its names become <prefix>_<name>), or leave "
-        "the tool out of one allow-list.",
+        hint="Give one of the two servers a prefix: its tool and prompt names become "
+        "<prefix>_<name>, and a resource URI both offer is then served by the server listed "
+        "first. A collision of tools alone also goes when one allow-list leaves the tool out.",
         details={"collisions": details},
     )
 

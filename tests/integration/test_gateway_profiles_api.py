@@ -172,6 +172,7 @@ def test_validate_reports_schema_paths_unknown_servers_and_tools(
     stopped = _stopped(console, user, busybox_image)
     other = console.login()
     foreign = _stopped(console, other, busybox_image)
+    running_name = {c["container_id"]: c["name"] for c in console.listing(user).values()}[running]
 
     schema = _ok(
         _call(
@@ -211,7 +212,22 @@ def test_validate_reports_schema_paths_unknown_servers_and_tools(
         "no-such-container",
     ]
 
+    # Save refuses what validate reports for a running server; a stopped one cannot be checked.
+    lacking = {"servers": [{"server_id": running, "tools": ["echo", "nope"]}]}
+    refused = _error(
+        _call(console, user, "PUT", "/default", json={"version": 1, **lacking}),
+        422,
+        "PROFILE_UNKNOWN_TOOL",
+    )
+    assert refused["fields"] == [
+        {"field": "servers.0.tools.1", "message": f"{running_name} has no tool named nope"}
+    ]
+    assert running_name in refused["message"] and "nope" in refused["message"]
+    assert _ok(_call(console, user, "GET", "/default"))["version"] == 1
+
     warning_only = {"servers": [{"server_id": stopped, "tools": ["whatever"]}]}
+    stored = _call(console, user, "PUT", "/default", json={"version": 1, **warning_only})
+    assert _ok(stored)["version"] == 2
     report = _ok(_call(console, user, "POST", "/default/validate", json=warning_only))
     assert report["valid"] and [p["code"] for p in report["problems"]] == ["SERVER_UNREACHABLE"]
     assert "created" in report["problems"][0]["message"]

@@ -188,6 +188,8 @@ def test_validate_reports_schema_paths_unknown_servers_and_tools(
         ("SCHEMA", "servers.0.tools"),
         ("SCHEMA", "servers.0.prefix"),
     }
+    prefix = next(p for p in schema["problems"] if p["path"] == "servers.0.prefix")
+    assert "starting with a letter" in prefix["message"]
 
     document = {
         "servers": [

@@ -54,7 +54,9 @@ class ProfileServer(BaseModel):
     @classmethod
     def _prefix(cls, value: str | None) -> str | None:
         if value is not None and not PREFIX.match(value):
-            raise ValueError("a prefix is 1-32 characters: letters, digits, '-' and '_'")
+            raise ValueError(
+                "a prefix is 1-32 characters: letters, digits, '-' and '_', starting with a letter"
+            )
         return value
 
     @field_validator("tools")

@@ -250,6 +250,21 @@ def test_a_stale_version_is_refused_with_a_reload_link_and_versions_are_restored
     assert profile["version"] == 4
     assert [s["tools"] for s in profile["servers"] if s["server_id"] == server] == [["add"]]
 
+    # A version listing a container deleted since is restored without it, and the page says so.
+    gone = mcp_server(user, mcp_server_image, start=False)
+    headers = bearer(user.session_id)
+    url = f"{user.api.base_url}/api/gateway/profiles/default"
+    for version, servers in ((4, [server, gone]), (5, [server])):
+        body = {"version": version, "servers": [{"server_id": key} for key in servers]}
+        assert httpx.put(url, json=body, headers=headers, timeout=60).status_code == 200
+    deleted = httpx.delete(f"{user.api.base_url}/api/containers/{gone}", headers=headers)
+    assert deleted.status_code == 204, deleted.text
+    restored = user.post("/gateway/default/versions/5/restore", htmx=True)
+    assert restored.status_code == 200, restored.text
+    assert "without its servers that were deleted since" in restored.text
+    profile = api_get(user, "/api/gateway/profiles/default")
+    assert [s["server_id"] for s in profile["servers"]] == [server]
+
 
 def test_a_section_action_failing_in_the_api_keeps_the_section_and_shows_the_error(
     settings: Settings, tmp_path: Path

@@ -18,6 +18,10 @@ from mcp_console.core.settings import Settings
 
 EXIT_CONFIG_ERROR = 2
 SHUTDOWN_GRACE_SECONDS = 10
+# Idle keep-alive connections are held open longer than the web's client keeps them
+# (`WEB_API_KEEPALIVE_SECONDS`): otherwise the server may close one just as the client reuses it,
+# and that request fails although the server never saw it.
+KEEP_ALIVE_SECONDS = 30
 
 
 class ConfigExitError(Exception):
@@ -48,7 +52,8 @@ def _server_options(args: argparse.Namespace, settings: Settings) -> dict[str, A
 
     Streams that never end by themselves (an MCP client's GET stream on `/mcp/...`, a followed
     log) would hold a stopping server forever: after `SHUTDOWN_GRACE_SECONDS` they are cut, and
-    the lifespan's shutdown runs."""
+    the lifespan's shutdown runs. Idle connections stay open `KEEP_ALIVE_SECONDS`, longer than the
+    web's API client keeps one (a closing server racing a reusing client loses a request)."""
     return {
         "host": args.host,
         "port": args.port,
@@ -56,6 +61,7 @@ def _server_options(args: argparse.Namespace, settings: Settings) -> dict[str, A
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }
 
 

@@ -1,6 +1,7 @@
 """The Gateway page in headless Chromium against real `api` and `web` processes, a real container
 running the test MCP server and the fake `bw`: create a profile → pick tools from the server's
-live list → save → create a token (shown once) → copy a snippet holding it → revoke the token."""
+live list → save → create a token (shown once) → copy a snippet holding it → revoke the token →
+an API error on a section's form is shown without losing the section."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ def test_create_a_profile_pick_tools_create_a_token_copy_a_snippet_and_revoke_it
         _pick_tools_and_save(page, server_id)
         token = _create_token_and_copy_a_snippet(page)
         _revoke(page, token)
+        _an_api_error_keeps_the_section(api, page)
         assert not [p for p in problems if "Content Security Policy" in p], problems
     finally:
         context.close()
@@ -150,3 +152,15 @@ def _revoke(page: Page, token: str) -> None:
     expect(page.get_by_test_id("notice")).to_contain_text("revoked")
     expect(page.get_by_test_id("token-row")).to_have_count(0)
     assert token not in page.content()
+
+
+def _an_api_error_keeps_the_section(api: ApiProcess, page: Page) -> None:
+    """The profile is deleted elsewhere: the token form's answer is an error page, which holds
+    no tokens section; htmx puts its alert into the page's error region, the section stays."""
+    url = f"{api.base_url}/api/gateway/profiles/assistant"
+    assert httpx.delete(url, headers=_session(page), timeout=60).status_code == 204
+    page.get_by_label("Token name").fill("after the delete")
+    page.get_by_test_id("token-create").click()
+    expect(page.get_by_test_id("request-error")).to_contain_text("PROFILE_NOT_FOUND")
+    expect(page.locator("#gateway-tokens")).to_be_visible()
+    expect(page.get_by_label("Token name")).to_have_value("after the delete")

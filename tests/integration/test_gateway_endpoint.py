@@ -131,6 +131,7 @@ async def test_requests_without_a_valid_token_get_401(
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"].startswith("Bearer")
     assert missing.json()["error"]["code"] == "GATEWAY_TOKEN_REQUIRED"
+    assert "header Authorization with the value 'Bearer <token>'" in missing.text
 
     async with bearer_client("mcpgw_" + "x" * 43) as http:
         invalid = await http.post(api.endpoint(), json=body)
@@ -394,6 +395,8 @@ async def test_http_level_refusals_use_the_shared_error_shape(api: LiveApi) -> N
             413,
             "BODY_TOO_LARGE",
         )
+        form = await http.post(url, content=b"a=1", headers={"Content-Type": "text/plain"})
+        assert (form.status_code, form.json()["error"]["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
         garbage = await http.post(
             url,
             content=b"{not json",

@@ -83,6 +83,20 @@ def test_profiles_round_trip_with_versions_backups_and_restore(
     assert (restored["version"], restored["description"]) == (3, "for work")
     assert restored["servers"][0]["tools"] is None
     _error(_call(console, user, "POST", "/work/versions/9/restore"), 404, "VERSION_NOT_FOUND")
+    assert restored["dropped_servers"] == []
+
+    # A version listing a container deleted since is restored without it, and says so.
+    gone = _stopped(console, user, busybox_image)
+    both = {"version": 3, "servers": [{"server_id": server_id}, {"server_id": gone}]}
+    assert _ok(_call(console, user, "PUT", "/work", json=both))["version"] == 4
+    one = {"version": 4, "servers": [{"server_id": server_id}]}
+    assert _ok(_call(console, user, "PUT", "/work", json=one))["version"] == 5
+    deleted = console.client.delete(f"/api/containers/{gone}", headers=user.headers)
+    assert deleted.status_code == 204, deleted.text
+    restored = _ok(_call(console, user, "POST", "/work/versions/4/restore"))
+    assert restored["version"] == 6
+    assert [server["server_id"] for server in restored["servers"]] == [server_id]
+    assert restored["dropped_servers"] == [gone]
 
     assert _call(console, user, "DELETE", "/work").status_code == 204
     _error(_call(console, user, "GET", "/work"), 404, "PROFILE_NOT_FOUND")
@@ -116,6 +130,9 @@ def test_a_collision_is_refused_naming_both_servers_and_a_prefix_resolves_it(
         ("resource", "test://environment"),
     }
     assert names[first] in refused["message"] and names[second] in refused["message"]
+    # Copies of one server collide on prompts and URIs too: the hint's way out is a prefix.
+    assert refused["hint"].startswith("Give one of the two servers a prefix")
+    assert "resource URI both offer is then served by the server listed first" in refused["hint"]
     _error(_call(console, user, "GET", "/both"), 404, "PROFILE_NOT_FOUND")
 
     report = _ok(_call(console, user, "POST", "/both/validate", json={"servers": servers}))
@@ -155,6 +172,7 @@ def test_validate_reports_schema_paths_unknown_servers_and_tools(
     stopped = _stopped(console, user, busybox_image)
     other = console.login()
     foreign = _stopped(console, other, busybox_image)
+    running_name = {c["container_id"]: c["name"] for c in console.listing(user).values()}[running]
 
     schema = _ok(
         _call(
@@ -170,6 +188,8 @@ def test_validate_reports_schema_paths_unknown_servers_and_tools(
         ("SCHEMA", "servers.0.tools"),
         ("SCHEMA", "servers.0.prefix"),
     }
+    prefix = next(p for p in schema["problems"] if p["path"] == "servers.0.prefix")
+    assert "starting with a letter" in prefix["message"]
 
     document = {
         "servers": [
@@ -194,7 +214,22 @@ def test_validate_reports_schema_paths_unknown_servers_and_tools(
         "no-such-container",
     ]
 
+    # Save refuses what validate reports for a running server; a stopped one cannot be checked.
+    lacking = {"servers": [{"server_id": running, "tools": ["echo", "nope"]}]}
+    refused = _error(
+        _call(console, user, "PUT", "/default", json={"version": 1, **lacking}),
+        422,
+        "PROFILE_UNKNOWN_TOOL",
+    )
+    assert refused["fields"] == [
+        {"field": "servers.0.tools.1", "message": f"{running_name} has no tool named nope"}
+    ]
+    assert running_name in refused["message"] and "nope" in refused["message"]
+    assert _ok(_call(console, user, "GET", "/default"))["version"] == 1
+
     warning_only = {"servers": [{"server_id": stopped, "tools": ["whatever"]}]}
+    stored = _call(console, user, "PUT", "/default", json={"version": 1, **warning_only})
+    assert _ok(stored)["version"] == 2
     report = _ok(_call(console, user, "POST", "/default/validate", json=warning_only))
     assert report["valid"] and [p["code"] for p in report["problems"]] == ["SERVER_UNREACHABLE"]
     assert "created" in report["problems"][0]["message"]

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mcp_console.core.settings import Settings
 from tests.support.auth import bearer
 from tests.support.containers import wait_for
 from tests.support.images import (  # noqa: F401
@@ -29,7 +30,7 @@ from tests.support.images import (  # noqa: F401
     docker_client_fixture,
     mcp_server_image_fixture,
 )
-from tests.support.web import HTMX, INLINE_SCRIPT
+from tests.support.web import HTMX, INLINE_SCRIPT, api_process, login, web_client
 from tests.support.web_containers import (  # noqa: F401
     Browser,
     api_fixture,
@@ -248,6 +249,48 @@ def test_a_stale_version_is_refused_with_a_reload_link_and_versions_are_restored
     profile = api_get(user, "/api/gateway/profiles/default")
     assert profile["version"] == 4
     assert [s["tools"] for s in profile["servers"] if s["server_id"] == server] == [["add"]]
+
+    # A version listing a container deleted since is restored without it, and the page says so.
+    gone = mcp_server(user, mcp_server_image, start=False)
+    headers = bearer(user.session_id)
+    url = f"{user.api.base_url}/api/gateway/profiles/default"
+    for version, servers in ((4, [server, gone]), (5, [server])):
+        body = {"version": version, "servers": [{"server_id": key} for key in servers]}
+        assert httpx.put(url, json=body, headers=headers, timeout=60).status_code == 200
+    deleted = httpx.delete(f"{user.api.base_url}/api/containers/{gone}", headers=headers)
+    assert deleted.status_code == 204, deleted.text
+    restored = user.post("/gateway/default/versions/5/restore", htmx=True)
+    assert restored.status_code == 200, restored.text
+    assert "without its servers that were deleted since" in restored.text
+    profile = api_get(user, "/api/gateway/profiles/default")
+    assert [s["server_id"] for s in profile["servers"]] == [server]
+
+
+def test_a_section_action_failing_in_the_api_keeps_the_section_and_shows_the_error(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The token form swaps only its section (`hx-select`); an answer that is an error page holds
+    no such section, so htmx is retargeted to the page's error region and the section stays."""
+    with (
+        api_process(tmp_path, DOCKER_HOST=f"unix://{tmp_path}/no-docker.sock") as broken,
+        web_client(settings, broken.base_url) as web,
+    ):
+        login(web, broken.account(), "/gateway")
+        token = web.cookies["mcp_csrf"]
+        # Docker is unreachable: the profile cannot be created, nor its page rendered.
+        form = {"csrf_token": token, "name": "broken"}
+        assert web.post("/gateway", data=form).status_code == 503
+        assert 'id="request-error"' in web.get("/settings").text, "every page has the region"
+        form = {"csrf_token": token, "token_name": "laptop"}
+        answer = web.post("/gateway/broken/tokens", data=form, headers=HTMX)
+        assert answer.status_code >= 400, answer.text
+        assert answer.headers["HX-Retarget"] == "#request-error"
+        assert answer.headers["HX-Reselect"] == "#request-error"
+        assert answer.headers["HX-Reswap"].startswith("outerHTML")
+        assert 'id="request-error"' in answer.text and 'role="alert"' in answer.text
+        assert "<main" not in answer.text
+        plain = web.post("/gateway/broken/tokens", data=form)
+        assert plain.status_code == answer.status_code and "HX-Retarget" not in plain.headers
 
 
 def test_a_token_is_shown_once_with_the_snippets_holding_it_and_then_revoked(

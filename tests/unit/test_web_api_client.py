@@ -60,3 +60,13 @@ def test_a_body_that_is_not_the_error_shape_still_gives_a_readable_error() -> No
     error = _error_from(httpx.Response(502, text="<html>bad gateway</html>"))
     assert (error.status, error.code, error.fields) == (502, "API_ERROR", {})
     assert "502" in error.message
+
+
+def test_a_hint_naming_an_api_request_is_not_shown_on_a_page() -> None:
+    api_hint = "GET /api/containers lists your containers; use their container_id."
+    error = _error_from(
+        _answer(422, {"code": "PROFILE_UNKNOWN_SERVER", "message": "x", "hint": api_hint})
+    )
+    assert error.hint == api_hint and error.page_hint is None
+    plain = _error_from(_answer(409, {"code": "X", "message": "x", "hint": "Reload the page."}))
+    assert plain.page_hint == "Reload the page."

@@ -26,6 +26,7 @@ from mcp_console.gateway.schemas import (
     ProfileStatus,
     ProfileUpdate,
     ProfileVersionList,
+    RestoredProfile,
     TokenCreate,
     TokenCreated,
     TokenList,
@@ -95,7 +96,7 @@ async def profile_versions(
 @router.post(f"{PROFILE}/versions/{{version}}/restore")
 async def restore_version(
     name: str, version: int, session: CurrentSession, profiles: ProfilesDep
-) -> Profile:
+) -> RestoredProfile:
     return await profiles.restore(actor_of(session), name, version)
 
 

@@ -2,8 +2,10 @@
 name collisions), the validate report and the live status the Gateway page shows.
 
 Save: every listed server must be one of the caller's managed containers (422
-PROFILE_UNKNOWN_SERVER otherwise), and the enabled servers must not collide (422
-PROFILE_NAME_COLLISION naming both servers and the name; rule in `exposure.py`). Validate runs
+PROFILE_UNKNOWN_SERVER otherwise), an allow-list of a running server may name only tools its live
+list has (422 PROFILE_UNKNOWN_TOOL; a stopped server cannot be checked, so its list is taken as
+it is), and the enabled servers must not collide (422 PROFILE_NAME_COLLISION naming both servers
+and the name; rule in `exposure.py`). Validate runs
 the same checks without saving and reports every problem with its path; a server that is stopped
 or does not answer is reported SERVER_UNREACHABLE, which does not make the document invalid
 (its tools are checked when it runs).
@@ -37,13 +39,31 @@ def unknown_servers(ids: list[str]) -> AppError:
     )
 
 
+def unknown_tools(found: list[tuple[str, str, str]]) -> AppError:
+    """`found`: (path of the allow-list entry, server name, tool) for each tool it lacks."""
+    named = "; ".join(f"{server} has no tool named {tool}" for _, server, tool in found)
+    return AppError(
+        "PROFILE_UNKNOWN_TOOL",
+        f"An allow-list names tools its server does not have: {named}.",
+        status=422,
+        hint="Pick the tools from the server's current list (the profile page offers them).",
+        details={
+            "fields": [
+                {"field": path, "message": f"{server} has no tool named {tool}"}
+                for path, server, tool in found
+            ]
+        },
+    )
+
+
 def name_collision(messages: list[str], details: list[dict[str, Any]]) -> AppError:
     return AppError(
         "PROFILE_NAME_COLLISION",
         "Two servers would expose the same name: " + "; ".join(messages) + ".",
         status=422,
-        hint="Give one of the servers a prefix (its names become <prefix>_<name>), or leave "
-        "the tool out of one allow-list.",
+        hint="Give one of the two servers a prefix: its tool and prompt names become "
+        "<prefix>_<name>, and a resource URI both offer is then served by the server listed "
+        "first. A collision of tools alone also goes when one allow-list leaves the tool out.",
         details={"collisions": details},
     )
 
@@ -70,6 +90,15 @@ class ProfileGuard:
         views = [view for key, view in owned.items() if everything or key in listed]
         return owned, await self._inventory.states(actor, views, set(owned))
 
+    async def missing_servers(self, actor: Actor, body: schemas.ProfileBody) -> list[str]:
+        """The listed servers that are not (or no longer) among the caller's containers."""
+        owned = await self._inventory.owned(actor)
+        return [
+            server.server_id
+            for server in body.servers
+            if server.kind != "container" or server.server_id not in owned
+        ]
+
     async def check_save(self, actor: Actor, body: schemas.ProfileBody) -> None:
         owned, states = await self._states(actor, body)
         unknown = [
@@ -79,6 +108,9 @@ class ProfileGuard:
         ]
         if unknown:
             raise unknown_servers(unknown)
+        lacking = _lacking_tools(body, states)
+        if lacking:
+            raise unknown_tools(lacking)
         found = collisions(
             body,
             {key: state.live for key, state in states.items()},
@@ -167,18 +199,26 @@ def _server_problems(
                     [state.name],
                 )
             )
+    problems += [
+        _problem("UNKNOWN_TOOL", path, f"{name} has no tool named {tool}", [name])
+        for path, name, tool in _lacking_tools(body, states)
+    ]
+    return problems
+
+
+def _lacking_tools(
+    body: schemas.ProfileBody, states: dict[str, ServerState]
+) -> list[tuple[str, str, str]]:
+    """Allow-list entries a running server's live list lacks (a stopped one cannot be checked)."""
+    lacking = []
+    for index, server in enumerate(body.servers):
+        state = states.get(server.server_id)
+        if state is None or state.live is None:
             continue
         for position, tool in enumerate(server.tools or []):
             if tool not in state.live.tools:
-                problems.append(
-                    _problem(
-                        "UNKNOWN_TOOL",
-                        f"{path}.tools.{position}",
-                        f"{state.name} has no tool named {tool}",
-                        [state.name],
-                    )
-                )
-    return problems
+                lacking.append((f"servers.{index}.tools.{position}", state.name, tool))
+    return lacking
 
 
 def _missing(server_id: str) -> ServerState:

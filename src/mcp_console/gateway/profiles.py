@@ -41,6 +41,8 @@ class ProfileChecker(Protocol):
 
     async def check_save(self, actor: Actor, body: schemas.ProfileBody) -> None: ...
 
+    async def missing_servers(self, actor: Actor, body: schemas.ProfileBody) -> list[str]: ...
+
 
 class NoProfileChanges:
     """Nobody listens yet (a process without the gateway endpoint)."""
@@ -188,17 +190,22 @@ class ProfileService:
             ],
         )
 
-    async def restore(self, actor: Actor, name: str, version: int) -> schemas.Profile:
+    async def restore(self, actor: Actor, name: str, version: int) -> schemas.RestoredProfile:
         """Makes saved version `version` current as a new version (the current one is backed
-        up like any save); the document passes the same checks as a save."""
+        up like any save). Servers of that version deleted since are left out and named in
+        `dropped_servers` (a container id never comes back; the current profile tolerates them
+        the same way until its next save); the rest passes the same checks as a save."""
         current = await self.get(actor.owner, name)
         async with self._database.sessions() as session:
             saved = await ProfileRepository(session).version(actor.owner, name, version)
         if saved is None:
             raise version_not_found(name, version)
         body = schemas.ProfileBody.model_validate(saved.document)
-        document = await self._check(actor, body)
-        return await self._replace(actor.owner, name, current.version, document)
+        dropped = await self._checker.missing_servers(actor, body)
+        kept = [server for server in body.servers if server.server_id not in dropped]
+        document = await self._check(actor, body.model_copy(update={"servers": kept}))
+        profile = await self._replace(actor.owner, name, current.version, document)
+        return schemas.RestoredProfile(**profile.model_dump(), dropped_servers=dropped)
 
 
 def _new_row(owner: str, name: str, document: dict[str, Any]) -> GatewayProfileRow:

@@ -54,7 +54,9 @@ class ProfileServer(BaseModel):
     @classmethod
     def _prefix(cls, value: str | None) -> str | None:
         if value is not None and not PREFIX.match(value):
-            raise ValueError("a prefix is 1-32 characters: letters, digits, '-' and '_'")
+            raise ValueError(
+                "a prefix is 1-32 characters: letters, digits, '-' and '_', starting with a letter"
+            )
         return value
 
     @field_validator("tools")
@@ -101,6 +103,14 @@ class Profile(ProfileBody):
     created_at: datetime
     updated_at: datetime
     endpoint: str = Field(description="The profile's MCP endpoint, from PUBLIC_URL.")
+
+
+class RestoredProfile(Profile):
+    dropped_servers: list[str] = Field(
+        default_factory=list,
+        description="Servers of the restored version that are no longer among your containers "
+        "(deleted since): left out of the new version.",
+    )
 
 
 class ProfileSummary(BaseModel):

@@ -117,7 +117,10 @@ class GatewayEndpoint:
             raise _error(
                 401,
                 "GATEWAY_TOKEN_REQUIRED",
-                "This endpoint needs a gateway token: Authorization: Bearer mcpgw_...",
+                # Worded so that no `Bearer <value>` shape appears: the log redactor would
+                # mask the example itself.
+                "This endpoint needs a gateway token: send the header Authorization with the "
+                "value 'Bearer <token>'.",
                 "Create one with POST /api/gateway/tokens (or on the Gateway page).",
                 **{"WWW-Authenticate": REALM},
             )
@@ -168,6 +171,13 @@ class GatewayEndpoint:
         self, principal: Principal, headers: Headers, scope: Scope, receive: Receive, send: Send
     ) -> None:
         body = await _read_body(receive)
+        if not _is_json(headers):
+            raise _error(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "A POST to the MCP endpoint carries a JSON-RPC message: Content-Type must be "
+                "application/json.",
+            )
         message = _message_of(body)
         method = message.get("method")
         session = None
@@ -331,6 +341,12 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(chunk)
         more = event.get("more_body", False)
     return b"".join(chunks)
+
+
+def _is_json(headers: Headers) -> bool:
+    """The SDK's own Content-Type rule, checked first so that its plain-text 400 becomes the
+    console's JSON error shape."""
+    return headers.get("content-type", "").lower().startswith("application/json")
 
 
 def _message_of(body: bytes) -> dict[str, Any]:

@@ -52,6 +52,7 @@ from mcp_console.gateway.schemas import (
     ProfileStatus,
     ProfileUpdate,
     ProfileVersionList,
+    RestoredProfile,
     TokenCreate,
     TokenCreated,
     TokenList,
@@ -75,6 +76,8 @@ from mcp_console.inspector.schemas import (
 )
 from mcp_console.jobs.schemas import JobAccepted, JobList, JobView
 
+API_INSTRUCTION = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) /")
+
 
 @dataclass
 class ApiError(Exception):
@@ -87,6 +90,14 @@ class ApiError(Exception):
     fields: dict[str, str] = field(default_factory=dict)
     reason: str | None = None  # e.g. SSRF_BLOCKED's `private_ip`
     details: dict[str, Any] = field(default_factory=dict)  # the rest, e.g. `collisions`
+
+    @property
+    def page_hint(self) -> str | None:
+        """The hint for a page: one that tells an API client which request to send ("GET
+        /api/...") means nothing to someone using the pages, so it is left out."""
+        if self.hint and API_INSTRUCTION.match(self.hint):
+            return None
+        return self.hint
 
 
 class SessionInvalidError(Exception):
@@ -469,9 +480,11 @@ class ApiClient:
         path = _profile(name, "/versions")
         return await self._answer(ProfileVersionList, "GET", path, session)
 
-    async def restore_profile_version(self, session: str, name: str, version: int) -> Profile:
+    async def restore_profile_version(
+        self, session: str, name: str, version: int
+    ) -> RestoredProfile:
         path = _profile(name, f"/versions/{version}/restore")
-        return await self._answer(Profile, "POST", path, session)
+        return await self._answer(RestoredProfile, "POST", path, session)
 
     async def client_config(self, session: str, name: str, client: ClientKind) -> ClientConfig:
         """The snippet holds the API's token placeholder (`TOKEN_PLACEHOLDER`), never a token."""

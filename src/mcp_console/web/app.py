@@ -21,6 +21,10 @@ from mcp_console.web.security import SecurityHeadersMiddleware
 
 TEMPLATES_DIR = PACKAGE_STATIC.parent / "templates"
 API_CONNECT_RETRIES = 3
+# An idle connection to the API is dropped well before the API closes it (`mcp-console api` keeps
+# them 30 s; a proxy in front must keep them longer than this too): a connection the server
+# closes just as it is reused fails a request, and only connection attempts are retried.
+WEB_API_KEEPALIVE_SECONDS = 10.0
 
 
 def create_web_app(settings: Settings, assets: AssetRegistry | None = None) -> FastAPI:
@@ -28,7 +32,14 @@ def create_web_app(settings: Settings, assets: AssetRegistry | None = None) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Connection attempts are retried: an API restart or a new replica behind a proxy is a
         # moment without a listener, which must not become an error page.
-        transport = httpx.AsyncHTTPTransport(retries=API_CONNECT_RETRIES)
+        transport = httpx.AsyncHTTPTransport(
+            retries=API_CONNECT_RETRIES,
+            limits=httpx.Limits(
+                max_connections=100,
+                max_keepalive_connections=20,
+                keepalive_expiry=WEB_API_KEEPALIVE_SECONDS,
+            ),
+        )
         async with httpx.AsyncClient(
             base_url=settings.api_url, timeout=30, transport=transport
         ) as client:

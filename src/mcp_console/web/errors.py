@@ -33,6 +33,25 @@ async def on_session_invalid(request: Request, exc: Exception) -> Response:
     return _to_login(request, "expired")
 
 
+# Headers that make htmx put a failed request's answer into the page's error region instead of
+# the part it targets: a section swapped with `hx-select` would otherwise be replaced by nothing,
+# since an error page holds none of the section's ids.
+TO_ERROR_REGION = {
+    "HX-Retarget": "#request-error",
+    "HX-Reselect": "#request-error",
+    "HX-Reswap": "outerHTML show:window:top",
+}
+
+
+def _error_page(request: Request, error: ApiError, title: str, status: int) -> Response:
+    if is_htmx(request):
+        context = {"error": error, "page_title": title}
+        response = render(request, "_request_error.html", context, status)
+        response.headers.update(TO_ERROR_REGION)
+        return response
+    return render(request, "error.html", {"error": error, "page_title": title}, status)
+
+
 async def on_csrf_rejected(request: Request, exc: Exception) -> Response:
     error = ApiError(
         403,
@@ -40,13 +59,13 @@ async def on_csrf_rejected(request: Request, exc: Exception) -> Response:
         "This form was not accepted: its security token is missing or out of date.",
         hint="Reload the page and submit the form again.",
     )
-    return render(request, "error.html", {"error": error, "page_title": "Refused"}, 403)
+    return _error_page(request, error, "Refused", 403)
 
 
 async def on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     status = exc.status if exc.status >= 400 else 502
-    return render(request, "error.html", {"error": exc, "page_title": "Error"}, status)
+    return _error_page(request, exc, "Error", status)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -49,6 +49,11 @@ CLIENT_LABELS = {
 DONE = {
     "saved": ("config", "The profile was saved."),
     "restored": ("config", "The earlier version was restored as the newest version."),
+    "restored-dropped": (
+        "config",
+        "The earlier version was restored as the newest version, without its servers that "
+        "were deleted since.",
+    ),
     "revoked": ("tokens", "The token was revoked: clients using it are refused from now on."),
 }
 DELETED = "The profile was deleted and its tokens revoked."
@@ -235,12 +240,13 @@ async def restore_version(
     request: Request, name: str, version: int, api: Api, session: Session
 ) -> Response:
     try:
-        await api.restore_profile_version(session, name, version)
+        restored = await api.restore_profile_version(session, name, version)
     except ApiError as error:
         _raise_unexpected(error)
         view = ProfileView(error=error, section="config")
         return await _profile_page(request, api, session, name, view, error.status)
-    return await _done(request, api, session, name, "restored")
+    done = "restored-dropped" if restored.dropped_servers else "restored"
+    return await _done(request, api, session, name, done)
 
 
 @router.get("/gateway/{name}/export")

@@ -50,6 +50,9 @@ EXEMPT = {
     ("put", "/api/github-token"): "the token is the input; it is stored encrypted",
     ("post", "/api/inspector/{container_id}/tools/{name}/call"): "arguments go to the server",
     ("post", "/api/inspector/{container_id}/prompts/{name}/get"): "arguments go to the server",
+    ("post", "/api/gateway/profiles/{name}/validate"): (
+        "stores nothing: the policy's refusal is reported as a SECRET_IN_PLAIN_TEXT problem (200)"
+    ),
 }
 
 
@@ -128,7 +131,20 @@ def _operations(installer: Console, user: User, image: str) -> dict[tuple[str, s
         "config_version": 1,
         "config": {"env": ORDINARY_ENV, "command": ["sh", "-c", "sleep 1"]},
     }
+    default = installer.client.get("/api/gateway/profiles/default", headers=user.headers)
+    assert default.status_code == 200, default.text
+    profile = {
+        "description": "Tools for the policy walk",
+        "servers": [{"server_id": container_id, "prefix": "policy", "tools": ["echo"]}],
+    }
     operations = [
+        Operation("post", "/api/gateway/profiles", {"name": "policy-profile", **profile}),
+        Operation(
+            "put",
+            "/api/gateway/profiles/default",
+            {"version": default.json()["version"], **profile},
+        ),
+        Operation("post", "/api/gateway/tokens", {"name": "policy-token", "profile": "default"}),
         Operation("post", "/api/catalog/sources", catalog_source),
         Operation("put", f"/api/catalog/sources/{source.json()['id']}", catalog_source),
         Operation("post", "/api/containers", create, [{}, {"async": True}]),
@@ -154,6 +170,8 @@ def _template(path: str) -> str:
         return "/api/catalog/sources/{source_id}"
     if path.endswith("/config"):
         return "/api/containers/{container_id}/config"
+    if path.startswith("/api/gateway/profiles/"):
+        return "/api/gateway/profiles/{name}"
     return path
 
 

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
@@ -37,6 +37,8 @@ def check_profile_name(value: str) -> str:
 
 class ProfileServer(BaseModel):
     """One server of a profile. `server_id` is a managed container's id (remote servers later)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     kind: ServerKind = "container"
     server_id: str = Field(min_length=1, max_length=64)
@@ -74,6 +76,8 @@ class ProfileServer(BaseModel):
 
 class ProfileBody(BaseModel):
     """What a client writes: the editable part of a profile."""
+
+    model_config = ConfigDict(extra="forbid")
 
     description: str = Field(default="", max_length=500)
     servers: list[ProfileServer] = Field(default_factory=list, max_length=MAX_SERVERS)
@@ -192,6 +196,8 @@ class ProfileStatus(BaseModel):
 
 
 class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=100)
     profile: str
     expires_at: datetime | None = Field(default=None, description="UTC; omitted = never expires.")

@@ -70,7 +70,7 @@ async def delete_profile(name: str, session: CurrentSession, profiles: ProfilesD
 @router.post(f"{PROFILE}/validate")
 async def validate_profile(
     name: str,
-    document: Annotated[dict[str, Any], Body(description="A ProfileBody to check.")],
+    document: Annotated[dict[str, Any], Body(description="A POST or PUT body to check.")],
     session: CurrentSession,
     guard: GuardDep,
 ) -> ValidationReport:

@@ -124,7 +124,7 @@ class ProfileGuard:
 
     async def validate(self, actor: Actor, document: dict[str, Any]) -> schemas.ValidationReport:
         try:
-            body = schemas.ProfileBody.model_validate(document)
+            body = schemas.ProfileDraft.model_validate(document)
         except ValidationError as exc:
             problems = [
                 _problem("SCHEMA", ".".join(str(part) for part in error["loc"]), error["msg"])

@@ -101,6 +101,19 @@ class ProfileUpdate(ProfileBody):
     version: int = Field(ge=1, description="The version this edit started from (409 if stale).")
 
 
+class ProfileDraft(ProfileBody):
+    """What `/validate` checks: a body as POST or PUT would carry it; `name` and `version` are
+    optional here (a draft of a new profile, or an edit of a known version)."""
+
+    name: str | None = None
+    version: int | None = Field(default=None, ge=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return None if value is None else check_profile_name(value)
+
+
 class Profile(ProfileBody):
     name: str
     version: int
